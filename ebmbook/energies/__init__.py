@@ -1,0 +1,19 @@
+"""Energies: the contract, analytic energies with known log Z, and the Ising model."""
+from .base import AnalyticEnergy, Energy, energy_and_grad, evaluate_energy
+from .gaussian import Gaussian, GaussianMixture
+from .ising import Ising, ising_chain_log_z
+from .ring import Ring
+from .tempered import Tempered
+
+__all__ = [
+    "Energy",
+    "AnalyticEnergy",
+    "energy_and_grad",
+    "evaluate_energy",
+    "Gaussian",
+    "GaussianMixture",
+    "Ring",
+    "Ising",
+    "ising_chain_log_z",
+    "Tempered",
+]

@@ -1,0 +1,324 @@
+r"""Exact answers by brute force: enumeration of binary states and 2-D quadrature.
+
+For :math:`n` binary units the :math:`2^n` configurations are enumerated in
+chunks (float64), so :math:`\log Z`, probabilities, marginals and expectations
+are exact up to round-off while memory stays bounded: :math:`n = 20` touches a
+million states in a few dozen chunks. For 2-D continuous densities a midpoint
+grid gives :math:`\log Z` and the normalised density.
+
+These are the ground truth that samplers, AIS and trained models are tested
+against. Energies must accept float64 input (all :mod:`ebmbook.energies` do;
+call ``.double()`` on a neural energy first).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterator, NamedTuple
+
+import torch
+
+from .energies.base import evaluate_energy
+from .utils import check_int, check_positive
+
+__all__ = [
+    "iter_states",
+    "all_states",
+    "log_partition",
+    "probabilities",
+    "expectation",
+    "marginals",
+    "Thermodynamics",
+    "thermodynamics",
+    "GridDensity",
+    "grid_quadrature",
+    "grid_kl_divergence",
+]
+
+EnergyFn = Callable[[torch.Tensor], torch.Tensor]
+MAX_UNITS = 30
+DEFAULT_CHUNK = 2**16
+
+
+def _check_values(values: str) -> tuple[float, float]:
+    if values == "spin":
+        return (-1.0, 1.0)
+    if values == "binary":
+        return (0.0, 1.0)
+    raise ValueError(f"values must be 'spin' ({{-1, +1}}) or 'binary' ({{0, 1}}), got {values!r}")
+
+
+def iter_states(n: int, values: str = "spin", chunk_size: int = DEFAULT_CHUNK,
+                device: torch.device | str | None = None,
+                dtype: torch.dtype = torch.float64) -> Iterator[torch.Tensor]:
+    """Yield all :math:`2^n` configurations in chunks of shape ``(<= chunk_size, n)``.
+
+    Configuration ``k`` has unit ``i`` "on" when bit ``n-1-i`` of ``k`` is set, so
+    the order is the binary counting order with the first unit most significant.
+
+    Parameters
+    ----------
+    n : int, ``1 <= n <= 30``
+    values : {'spin', 'binary'}
+        Spins :math:`\\{-1,+1\\}` or bits :math:`\\{0,1\\}`.
+    chunk_size : int
+    device, dtype : where and in what precision to build the states.
+    """
+    n = check_int(n, "n", minimum=1)
+    if n > MAX_UNITS:
+        raise ValueError(f"n must be <= {MAX_UNITS} for enumeration, got {n}")
+    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
+    low, high = _check_values(values)
+    shifts = torch.arange(n - 1, -1, -1, device=device)
+    total = 2**n
+    for start in range(0, total, chunk_size):
+        k = torch.arange(start, min(start + chunk_size, total), device=device)
+        bits = (k.unsqueeze(-1) >> shifts) & 1
+        yield (bits.to(dtype) * (high - low) + low)
+
+
+def all_states(n: int, values: str = "spin", device: torch.device | str | None = None,
+               dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """All :math:`2^n` configurations at once, shape ``(2**n, n)``, in :func:`iter_states` order."""
+    return torch.cat(list(iter_states(n, values, chunk_size=2**n, device=device, dtype=dtype)))
+
+
+def _log_weights(energy: EnergyFn, states: torch.Tensor, temperature: float) -> torch.Tensor:
+    with torch.no_grad():
+        e = evaluate_energy(energy, states)
+    if e.dtype != torch.float64:
+        e = e.double()
+    if not bool(torch.isfinite(e).all()):
+        raise ValueError("energy returned NaN or infinite values during enumeration")
+    return -e / temperature
+
+
+def log_partition(energy: EnergyFn, n: int, values: str = "spin", temperature: float = 1.0,
+                  chunk_size: int = DEFAULT_CHUNK, device: torch.device | str | None = None) -> float:
+    r"""Exact :math:`\log Z(T) = \log \sum_s \exp(-E(s)/T)` by chunked enumeration (float64).
+
+    Parameters
+    ----------
+    energy : callable ``(batch, n) -> (batch,)``, accepting float64 input
+    n : int, number of units
+    values : {'spin', 'binary'}
+    temperature : float, positive
+    chunk_size : int, states evaluated per call (bounds memory)
+    device : where to enumerate (defaults to CPU)
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ebmbook.energies import Ising
+    >>> round(log_partition(Ising.chain(3, coupling=0.0), 3), 6)   # 2^3 equally likely states
+    2.079442
+
+    Used in chapter 1.
+    """
+    temperature = check_positive(temperature, "temperature")
+    running = torch.tensor(-math.inf, dtype=torch.float64, device=device)
+    for states in iter_states(n, values, chunk_size, device=device):
+        lw = _log_weights(energy, states, temperature)
+        running = torch.logaddexp(running, torch.logsumexp(lw, 0))
+    return float(running)
+
+
+def probabilities(energy: EnergyFn, n: int, values: str = "spin", temperature: float = 1.0,
+                  chunk_size: int = DEFAULT_CHUNK,
+                  device: torch.device | str | None = None) -> torch.Tensor:
+    """Exact probability of every configuration, shape ``(2**n,)``, float64, in :func:`iter_states` order."""
+    temperature = check_positive(temperature, "temperature")
+    lw = torch.cat([_log_weights(energy, s, temperature)
+                    for s in iter_states(n, values, chunk_size, device=device)])
+    return torch.softmax(lw, 0)
+
+
+def expectation(energy: EnergyFn, n: int, fn: Callable[[torch.Tensor], torch.Tensor],
+                values: str = "spin", temperature: float = 1.0,
+                chunk_size: int = DEFAULT_CHUNK,
+                device: torch.device | str | None = None) -> torch.Tensor:
+    r"""Exact :math:`\mathbb E_p[f(s)]` in one streaming pass over the states.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps states ``(batch, n)`` to ``(batch, *out_shape)``.
+
+    Returns
+    -------
+    Tensor, shape ``out_shape``, float64
+
+    Notes
+    -----
+    Weights are rescaled by the running maximum log weight, so no
+    :math:`\exp(-E/T)` ever overflows and a single pass suffices.
+    """
+    temperature = check_positive(temperature, "temperature")
+    max_lw = torch.tensor(-math.inf, dtype=torch.float64, device=device)
+    total = None
+    norm = torch.tensor(0.0, dtype=torch.float64, device=device)
+    for states in iter_states(n, values, chunk_size, device=device):
+        lw = _log_weights(energy, states, temperature)
+        f = fn(states)
+        if not isinstance(f, torch.Tensor) or f.shape[:1] != states.shape[:1]:
+            raise ValueError("fn must return a tensor whose first dimension is the batch")
+        f = f.double()
+        new_max = torch.maximum(max_lw, lw.max())
+        scale = torch.exp(max_lw - new_max)
+        w = torch.exp(lw - new_max)
+        contrib = torch.tensordot(w, f, dims=([0], [0]))
+        total = contrib if total is None else total * scale + contrib
+        norm = norm * scale + w.sum()
+        max_lw = new_max
+    return total / norm
+
+
+def marginals(energy: EnergyFn, n: int, values: str = "spin", temperature: float = 1.0,
+              chunk_size: int = DEFAULT_CHUNK, device: torch.device | str | None = None) -> torch.Tensor:
+    """Exact probability that each unit is on (+1 for spins, 1 for bits), shape ``(n,)``."""
+    low, high = _check_values(values)
+    return expectation(energy, n, lambda s: (s == high).double(), values, temperature,
+                       chunk_size, device)
+
+
+class Thermodynamics(NamedTuple):
+    """Exact thermodynamic quantities at one temperature (all Python floats)."""
+
+    temperature: float
+    log_z: float
+    free_energy: float      #: :math:`F = -T \log Z`
+    mean_energy: float      #: :math:`U = \langle E \rangle`
+    heat_capacity: float    #: :math:`C = (\langle E^2\rangle - \langle E\rangle^2) / T^2`
+    entropy: float          #: :math:`S = (U - F) / T`
+    mean_abs_magnetisation: float  #: :math:`\langle |\bar s| \rangle`
+
+
+def thermodynamics(energy: EnergyFn, n: int, temperature: float, values: str = "spin",
+                   chunk_size: int = DEFAULT_CHUNK,
+                   device: torch.device | str | None = None) -> Thermodynamics:
+    r"""Free energy, mean energy, heat capacity, entropy and :math:`\langle|m|\rangle` by enumeration.
+
+    Examples
+    --------
+    >>> from ebmbook.energies import Ising
+    >>> th = thermodynamics(Ising.chain(8), 8, temperature=2.0)
+    >>> th.heat_capacity > 0
+    True
+
+    Used in chapter 1.
+    """
+    temperature = check_positive(temperature, "temperature")
+    log_z = log_partition(energy, n, values, temperature, chunk_size, device)
+
+    def stats(s: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            e = energy(s).double()
+        return torch.stack([e, e * e, s.mean(-1).abs()], dim=-1)
+
+    mean_e, mean_e2, mean_abs_m = expectation(energy, n, stats, values, temperature,
+                                              chunk_size, device).tolist()
+    free_energy = -temperature * log_z
+    return Thermodynamics(
+        temperature=temperature,
+        log_z=log_z,
+        free_energy=free_energy,
+        mean_energy=mean_e,
+        heat_capacity=max(mean_e2 - mean_e**2, 0.0) / temperature**2,
+        entropy=(mean_e - free_energy) / temperature,
+        mean_abs_magnetisation=mean_abs_m,
+    )
+
+
+class GridDensity(NamedTuple):
+    """A density normalised by midpoint quadrature on a regular 2-D grid.
+
+    Attributes
+    ----------
+    xs : Tensor ``(nx,)``, cell centres along x
+    ys : Tensor ``(ny,)``, cell centres along y
+    log_density : Tensor ``(ny, nx)``, normalised log density at the cell centres
+        (row ``i`` is ``y = ys[i]``, ready for ``imshow``/``contour``)
+    log_z : float, :math:`\\log \\int \\exp(-E/T)` over the box
+    cell_area : float
+    """
+
+    xs: torch.Tensor
+    ys: torch.Tensor
+    log_density: torch.Tensor
+    log_z: float
+    cell_area: float
+
+    @property
+    def density(self) -> torch.Tensor:
+        """Normalised density at the cell centres, shape ``(ny, nx)``."""
+        return self.log_density.exp()
+
+    @property
+    def points(self) -> torch.Tensor:
+        """Cell centres as a batch ``(ny * nx, 2)`` in ``log_density.flatten()`` order."""
+        yy, xx = torch.meshgrid(self.ys, self.xs, indexing="ij")
+        return torch.stack([xx.flatten(), yy.flatten()], dim=-1)
+
+
+def grid_quadrature(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
+                    ylim: tuple[float, float] = (-4.0, 4.0), resolution: int = 256,
+                    temperature: float = 1.0, chunk_size: int = DEFAULT_CHUNK,
+                    device: torch.device | str | None = None) -> GridDensity:
+    r"""Normalise a 2-D energy on a box by the midpoint rule (float64).
+
+    .. math:: Z \approx \sum_{ij} \exp(-E(x_{ij})/T)\, \Delta x\, \Delta y
+
+    The box must hold essentially all the mass; the error of the midpoint
+    rule is :math:`O(h^2)` for smooth densities.
+
+    Parameters
+    ----------
+    energy : callable ``(batch, 2) -> (batch,)``, accepting float64 input
+    xlim, ylim : (low, high)
+    resolution : int, cells per axis
+    temperature : float, positive
+
+    Returns
+    -------
+    GridDensity
+
+    Examples
+    --------
+    >>> from ebmbook.energies import Gaussian
+    >>> g = grid_quadrature(Gaussian(torch.zeros(2), torch.eye(2)), resolution=200)
+    >>> abs(g.log_z - math.log(2 * math.pi)) < 1e-3
+    True
+
+    Used in chapters 2 and 5.
+    """
+    resolution = check_int(resolution, "resolution", minimum=2)
+    temperature = check_positive(temperature, "temperature")
+    for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if len(lim) != 2 or not lim[0] < lim[1]:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {lim}")
+    dx = (xlim[1] - xlim[0]) / resolution
+    dy = (ylim[1] - ylim[0]) / resolution
+    xs = torch.linspace(xlim[0] + dx / 2, xlim[1] - dx / 2, resolution, dtype=torch.float64, device=device)
+    ys = torch.linspace(ylim[0] + dy / 2, ylim[1] - dy / 2, resolution, dtype=torch.float64, device=device)
+    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
+    points = torch.stack([xx.flatten(), yy.flatten()], dim=-1)
+    lw = torch.cat([_log_weights(energy, chunk, temperature) for chunk in points.split(chunk_size)])
+    cell_area = dx * dy
+    log_z = float(torch.logsumexp(lw, 0)) + math.log(cell_area)
+    log_density = (lw - log_z).reshape(resolution, resolution)
+    return GridDensity(xs, ys, log_density, log_z, cell_area)
+
+
+def grid_kl_divergence(p: GridDensity, q: GridDensity) -> float:
+    r""":math:`\mathrm{KL}(p\,\|\,q) = \int p \log(p/q)` by quadrature on a shared grid.
+
+    Both densities must come from :func:`grid_quadrature` with the same box and
+    resolution.
+    """
+    if p.log_density.shape != q.log_density.shape or not torch.allclose(p.xs, q.xs) \
+            or not torch.allclose(p.ys, q.ys):
+        raise ValueError("p and q must be on the same grid (same limits and resolution)")
+    pd = p.log_density.exp()
+    return float((pd * (p.log_density - q.log_density)).sum() * p.cell_area)

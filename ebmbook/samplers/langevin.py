@@ -1,0 +1,123 @@
+"""Langevin samplers: unadjusted (ULA) and Metropolis-adjusted (MALA)."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..energies.base import energy_and_grad
+from ..utils import check_positive
+from .base import Info, Sampler, State, _where, metropolis_accept
+
+__all__ = ["ULA", "MALA"]
+
+
+class ULA(Sampler):
+    r"""Unadjusted Langevin algorithm (the update behind SGLD).
+
+    .. math:: x' = x - \epsilon \nabla E(x) + \sigma \xi, \qquad \xi \sim \mathcal N(0, I)
+
+    With the default :math:`\sigma = \sqrt{2\epsilon}` this discretises the
+    Langevin diffusion whose stationary law is :math:`\exp(-E)`; the
+    discretisation leaves an :math:`O(\epsilon)` bias because nothing is
+    rejected (chapter 2 measures it). Deep-EBM papers decouple the two, e.g.
+    :math:`\epsilon = 10,\ \sigma = 0.005`; the continuous-time limit then
+    targets :math:`\exp(-E/T)` with :math:`T = \sigma^2 / (2\epsilon)`
+    (here :math:`1.25 \times 10^{-6}`: almost pure gradient descent).
+
+    Parameters
+    ----------
+    energy : callable ``(batch, *event) -> (batch,)``, differentiable
+    step_size : float, :math:`\epsilon > 0`
+    noise_scale : float, optional, :math:`\sigma \ge 0`; default :math:`\sqrt{2\epsilon}`
+
+    Attributes
+    ----------
+    temperature : float, :math:`\sigma^2 / (2\epsilon)` (1 by default)
+
+    Examples
+    --------
+    >>> from ebmbook.energies import Gaussian
+    >>> ula = ULA(Gaussian(torch.zeros(2), torch.eye(2)), step_size=0.1)
+    >>> state = ula.init(torch.zeros(100, 2))
+    >>> state, info = ula.step(state, generator=torch.Generator().manual_seed(0))
+
+    Used in chapters 2 and 5.
+    """
+
+    grad_evals_per_step = 1
+    uses_grad = True
+
+    def __init__(self, energy, step_size: float, noise_scale: float | None = None):
+        super().__init__(energy)
+        self.step_size = check_positive(step_size, "step_size")
+        if noise_scale is None:
+            noise_scale = math.sqrt(2.0 * self.step_size)
+        if isinstance(noise_scale, bool) or not isinstance(noise_scale, (int, float)) \
+                or not math.isfinite(noise_scale) or noise_scale < 0:
+            raise ValueError(f"noise_scale must be a finite number >= 0, got {noise_scale!r}")
+        self.noise_scale = float(noise_scale)
+
+    @property
+    def temperature(self) -> float:
+        """Temperature implied by the step/noise pair, :math:`T = \\sigma^2 / (2\\epsilon)`."""
+        return self.noise_scale**2 / (2.0 * self.step_size)
+
+    def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
+        self._check_state(state)
+        x = state.position
+        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        x_new = x - self.step_size * state.grad + self.noise_scale * noise
+        e, g = energy_and_grad(self.energy, x_new)
+        ones = torch.ones_like(e)
+        return State(x_new, e, g), Info(ones, torch.ones_like(e, dtype=torch.bool))
+
+
+class MALA(Sampler):
+    r"""Metropolis-adjusted Langevin algorithm (Roberts & Tweedie, 1996).
+
+    Propose :math:`y = x - \epsilon \nabla E(x) + \sqrt{2\epsilon}\,\xi` and accept with
+
+    .. math::
+        \alpha = \min\Big(1, \frac{e^{-E(y)}\, q(x \mid y)}{e^{-E(x)}\, q(y \mid x)}\Big),
+        \qquad q(y \mid x) = \mathcal N\big(y;\ x - \epsilon\nabla E(x),\ 2\epsilon I\big),
+
+    which removes ULA's bias: :math:`\exp(-E)` is exactly invariant. One
+    energy+gradient evaluation (at the proposal) per step.
+
+    Parameters
+    ----------
+    energy : callable, differentiable
+    step_size : float, :math:`\epsilon > 0`
+
+    Examples
+    --------
+    >>> from ebmbook.energies import Gaussian
+    >>> mala = MALA(Gaussian(torch.zeros(2), torch.eye(2)), step_size=0.5)
+    >>> state = mala.init(torch.zeros(100, 2))
+
+    Used in chapter 2.
+    """
+
+    grad_evals_per_step = 1
+    uses_grad = True
+
+    def __init__(self, energy, step_size: float):
+        super().__init__(energy)
+        self.step_size = check_positive(step_size, "step_size")
+
+    def _log_q(self, to: torch.Tensor, frm: torch.Tensor, grad_frm: torch.Tensor) -> torch.Tensor:
+        """Log proposal density up to a constant, summed over event dims: shape ``(batch,)``."""
+        diff = to - frm + self.step_size * grad_frm
+        return -diff.pow(2).flatten(1).sum(-1) / (4.0 * self.step_size)
+
+    def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
+        self._check_state(state)
+        x, e, g = state
+        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        y = x - self.step_size * g + math.sqrt(2.0 * self.step_size) * noise
+        e_y, g_y = energy_and_grad(self.energy, y)
+        log_ratio = (e - e_y) + self._log_q(x, y, g_y) - self._log_q(y, x, g)
+        prob, accepted = metropolis_accept(log_ratio, generator)
+        new = State(_where(accepted, y, x), torch.where(accepted, e_y, e), _where(accepted, g_y, g))
+        return new, Info(prob, accepted)
