@@ -21,7 +21,7 @@ from scipy import stats
 
 from conftest import ALPHA
 from ebmbook.energies import Gaussian, GaussianMixture, Ring
-from ebmbook.metrics.goodness_of_fit import ks_test
+from ebmbook.metrics import ks_test
 from ebmbook.samplers import HMC, MALA, ULA, RandomWalkMetropolis, leapfrog, sample_chain
 
 N_CHAINS = 4000

@@ -12,7 +12,7 @@ import torch
 from conftest import ALPHA
 from ebmbook import exact
 from ebmbook.energies import Ising
-from ebmbook.metrics.goodness_of_fit import discrete_chi_square, state_index
+from ebmbook.metrics import discrete_chi_square, state_index
 from ebmbook.samplers import Gibbs, SpinFlipMetropolis, colour_classes, sample_chain
 
 N_CHAINS = 4000

@@ -1,0 +1,203 @@
+"""Tests of ebmbook.widgets: the pure update functions, the explorers' construction,
+and the static small-multiples figures that stand in for them in the HTML book."""
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ebmbook import widgets  # noqa: E402
+from ebmbook.energies import Gaussian, Ring  # noqa: E402
+from ebmbook.exact import GridDensity, grid_quadrature  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+ENERGIES = torch.tensor([0.3, -1.2, 2.0, 0.0, 5.0], dtype=torch.float64)
+
+
+# --- boltzmann_weights ---------------------------------------------------------
+@pytest.mark.parametrize("temperature", [0.01, 0.5, 1.0, 7.0, 1e3])
+def test_boltzmann_weights_normalised(temperature):
+    w = widgets.boltzmann_weights(ENERGIES, temperature)
+    assert w.shape == (5,)
+    assert float(w.sum()) == pytest.approx(1.0, abs=1e-12)
+    assert bool((w >= 0).all())
+
+
+def test_boltzmann_weights_match_formula():
+    w = widgets.boltzmann_weights(ENERGIES, 2.0)
+    expected = np.exp(-ENERGIES.numpy() / 2.0)
+    assert np.allclose(w.numpy(), expected / expected.sum(), rtol=1e-12)
+
+
+def test_boltzmann_weights_limits():
+    hot = widgets.boltzmann_weights(ENERGIES, 1e9)
+    assert torch.allclose(hot, torch.full((5,), 0.2, dtype=torch.float64), atol=1e-8)
+    cold = widgets.boltzmann_weights(ENERGIES, 1e-3)
+    assert int(cold.argmax()) == int(ENERGIES.argmin())
+    assert float(cold.max()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_boltzmann_weights_shift_invariant_and_stable():
+    w = widgets.boltzmann_weights(ENERGIES, 0.7)
+    assert torch.allclose(widgets.boltzmann_weights(ENERGIES + 1e4, 0.7), w, atol=1e-12)
+    huge = widgets.boltzmann_weights([1e5, 1e5 + 1.0], 1.0)  # exp(-1e5) underflows naively
+    assert torch.isfinite(huge).all() and float(huge[0]) == pytest.approx(1 / (1 + math.exp(-1)))
+
+
+def test_boltzmann_weights_inputs():
+    assert widgets.boltzmann_weights(np.array([0.0, 0.0]), 1.0).dtype == torch.float64
+    assert widgets.boltzmann_weights(torch.tensor([0.0, 1.0]), 1.0).dtype == torch.float32
+    with pytest.raises(ValueError, match="temperature"):
+        widgets.boltzmann_weights(ENERGIES, 0.0)
+    with pytest.raises(ValueError, match="temperature"):
+        widgets.boltzmann_weights(ENERGIES, math.inf)
+    with pytest.raises(ValueError, match="energies"):
+        widgets.boltzmann_weights(torch.tensor([0.0, math.nan]), 1.0)
+    with pytest.raises(ValueError, match="energies"):
+        widgets.boltzmann_weights(torch.zeros(2, 2), 1.0)
+
+
+# --- tempered_grid_density -----------------------------------------------------
+def test_tempered_grid_density_matches_quadrature():
+    g = widgets.tempered_grid_density(Ring(), 2.0, resolution=40)
+    ref = grid_quadrature(Ring(), resolution=40, temperature=2.0)
+    assert isinstance(g, GridDensity)
+    assert g.log_z == pytest.approx(ref.log_z)
+    assert torch.allclose(g.log_density, ref.log_density)
+    # A Gaussian at temperature T is a Gaussian with covariance T * I.
+    gauss = widgets.tempered_grid_density(Gaussian(torch.zeros(2), torch.eye(2)), 2.0,
+                                          (-9, 9), (-9, 9), resolution=200)
+    assert gauss.log_z == pytest.approx(math.log(2 * math.pi * 2.0), abs=1e-3)
+    with pytest.raises(ValueError, match="temperature"):
+        widgets.tempered_grid_density(Ring(), -1.0)
+
+
+# --- run_sampler_path ----------------------------------------------------------
+@pytest.mark.parametrize("name", widgets.SAMPLERS)
+def test_run_sampler_path_shapes_and_determinism(name):
+    a = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), seed=3)
+    b = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), seed=3)
+    assert a.positions.shape == (16, 2) and a.accepted.shape == (15,)
+    assert a.accepted.dtype == torch.bool
+    assert torch.equal(a.positions[0], torch.tensor([2.0, 0.0], dtype=torch.float64))
+    assert torch.equal(a.positions, b.positions) and torch.equal(a.accepted, b.accepted)
+    assert 0.0 <= a.acceptance_rate <= 1.0
+    # A rejected step leaves the chain where it was.
+    rejected = ~a.accepted
+    assert torch.equal(a.positions[1:][rejected], a.positions[:-1][rejected])
+    c = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), seed=4)
+    assert not torch.equal(a.positions, c.positions)
+
+
+def test_run_sampler_path_ula_always_accepts():
+    path = widgets.run_sampler_path(Ring(), "ula", step_size=0.05, n_steps=20)
+    assert path.acceptance_rate == 1.0
+    assert bool(path.accepted.all())
+
+
+def test_run_sampler_path_step_size_effect():
+    small = widgets.run_sampler_path(Ring(), "RWM", step_size=0.01, n_steps=100, x0=(2.0, 0.0))
+    large = widgets.run_sampler_path(Ring(), "RWM", step_size=3.0, n_steps=100, x0=(2.0, 0.0))
+    assert small.acceptance_rate > large.acceptance_rate
+
+
+def test_run_sampler_path_float32_module():
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.lin(x).squeeze(-1) + 0.5 * x.pow(2).sum(-1)
+
+    path = widgets.run_sampler_path(Net(), "MALA", step_size=0.1, n_steps=5)
+    assert path.positions.shape == (6, 2) and path.positions.dtype == torch.float64
+
+
+def test_run_sampler_path_bad_input():
+    with pytest.raises(ValueError, match="sampler"):
+        widgets.run_sampler_path(Ring(), "NUTS")
+    with pytest.raises(ValueError, match="step_size"):
+        widgets.run_sampler_path(Ring(), "MALA", step_size=0.0)
+    with pytest.raises(ValueError, match="n_steps"):
+        widgets.run_sampler_path(Ring(), "MALA", n_steps=0)
+    with pytest.raises(ValueError, match="x0"):
+        widgets.run_sampler_path(Ring(), "MALA", x0=(0.0, 0.0, 0.0))
+    with pytest.raises(FloatingPointError, match="step size"):
+        widgets.run_sampler_path(Gaussian(torch.zeros(2), torch.eye(2)), "ULA", step_size=50.0,
+                                 n_steps=200, x0=(1.0, 1.0))
+
+
+# --- explorers -----------------------------------------------------------------
+def test_import_does_not_need_ipywidgets():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(widgets))
+    top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = [a.name for n in top_level for a in n.names] + \
+            [n.module or "" for n in top_level if isinstance(n, ast.ImportFrom)]
+    assert "ipywidgets" not in names
+
+
+def test_temperature_explorer_builds_and_updates():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    w = widgets.temperature_explorer(Ring(), temperatures=(0.25, 4.0), resolution=24)
+    assert isinstance(w, ipywidgets.Widget)
+    slider, image = w.children
+    assert isinstance(slider, ipywidgets.FloatLogSlider) and slider.value == 1.0
+    first = image.value
+    assert first[:4] == b"\x89PNG"
+    slider.value = 2.0
+    assert image.value != first
+    with pytest.raises(ValueError, match="temperatures"):
+        widgets.temperature_explorer(Ring(), temperatures=(0.0, 1.0))
+
+
+def test_sampler_explorer_builds_and_updates():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    w = widgets.sampler_explorer(Ring(), resolution=24)
+    assert isinstance(w, ipywidgets.Widget)
+    controls, status, image = w.children
+    name_w, step_w, n_w = controls.children
+    assert "acceptance rate" in status.value
+    name_w.value = "RWM"
+    assert "RWM" in status.value
+    n_w.value = 20
+    assert "20 steps" in status.value
+    assert image.value[:4] == b"\x89PNG"
+
+
+# --- static small multiples ----------------------------------------------------
+def test_temperature_small_multiples_panels():
+    fig = widgets.temperature_small_multiples(Ring(), [0.25, 0.5, 1.0, 2.0, 4.0], resolution=24,
+                                              ncols=3)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 5
+    assert "T = 0.25" in fig.axes[0].get_title()
+    assert fig.axes[0].get_xlabel() == "$x_1$"
+
+
+def test_sampler_small_multiples_panels():
+    fig = widgets.sampler_small_multiples(Ring(), [0.01, 0.3, 3.0], sampler="RWM", n_steps=30,
+                                          resolution=24)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 3
+    titles = [ax.get_title() for ax in fig.axes]
+    assert all("acceptance" in t for t in titles)
+    with pytest.raises(ValueError, match="sampler"):
+        widgets.sampler_small_multiples(Ring(), [0.1], sampler="Gibbs")
+    with pytest.raises(ValueError, match="step_sizes"):
+        widgets.sampler_small_multiples(Ring(), [])
