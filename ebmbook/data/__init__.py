@@ -1,4 +1,6 @@
-"""Data sets: seeded 2-D toy distributions (:mod:`ebmbook.data.toy2d`)."""
+"""Data sets: seeded 2-D toy distributions (:mod:`ebmbook.data.toy2d`) and images
+(:mod:`ebmbook.data.images`: bundled digits, user-supplied MNIST IDX files)."""
+from .images import ImageData, load_digits, load_mnist, read_idx, write_idx
 from .toy2d import (
     TOY_DATASETS,
     checkerboard,
@@ -13,6 +15,11 @@ from .toy2d import (
 )
 
 __all__ = [
+    "ImageData",
+    "load_digits",
+    "load_mnist",
+    "read_idx",
+    "write_idx",
     "TOY_DATASETS",
     "toy_dataset",
     "eight_gaussians",
