@@ -195,7 +195,6 @@ class _RBM:
         n = data.shape[0]
         params = (self.weights_, self.visible_bias_, self.hidden_bias_)
         velocity = [torch.zeros_like(p) for p in params]
-        lr = self.learning_rate
         epochs = range(self.n_epochs)
         if self.progress:
             from tqdm.auto import tqdm
@@ -207,30 +206,15 @@ class _RBM:
                 start = time.perf_counter()
                 order = torch.randperm(n, generator=generator, device=generator.device if generator is not None else "cpu").to(device)
                 recon = torch.zeros((), device=device, dtype=self.dtype)
-                for begin in range(0, n, self.batch_size):
-                    v_pos = data[order[begin:begin + self.batch_size]]
-                    h_pos = self.hidden_probs(v_pos)
-                    v_neg = v_pos if self.method == "cd" else self.chains_
-                    for _ in range(self.k):
-                        v_neg = self.gibbs_step(v_neg, generator)
-                    if self.method == "pcd":
-                        self.chains_ = v_neg
-                    h_neg = self.hidden_probs(v_neg)
-                    m_pos, m_neg = v_pos.shape[0], v_neg.shape[0]
-                    grads = (
-                        v_pos.T @ h_pos / m_pos - v_neg.T @ h_neg / m_neg - self.weight_decay * self.weights_,
-                        v_pos.mean(0) - v_neg.mean(0),
-                        h_pos.mean(0) - h_neg.mean(0),
-                    )
-                    for p, vel, g in zip(params, velocity, grads):
-                        vel.mul_(self.momentum).add_(g, alpha=lr)
-                        p.add_(vel)
-                    recon += (v_pos - self.visible_probs(h_pos)).pow(2).sum()
+                try:
+                    for begin in range(0, n, self.batch_size):
+                        recon += self._update(data[order[begin:begin + self.batch_size]], params, velocity, generator)
+                except RuntimeError as err:  # torch.bernoulli rejects NaN probabilities
+                    if all(bool(torch.isfinite(p).all()) for p in params):
+                        raise
+                    raise FloatingPointError(self._divergence_message(epoch)) from err
                 if not all(bool(torch.isfinite(p).all()) for p in params):
-                    raise FloatingPointError(
-                        f"RBM parameters became non-finite in epoch {epoch}: lower learning_rate "
-                        f"(now {self.learning_rate}) or add weight_decay"
-                    )
+                    raise FloatingPointError(self._divergence_message(epoch))
                 self.history_.append({
                     "epoch": epoch + 1,
                     "reconstruction_error": float(recon) / n,
@@ -238,6 +222,29 @@ class _RBM:
                     "seconds": time.perf_counter() - start,
                 })
         return self
+
+    def _update(self, v_pos: torch.Tensor, params, velocity, generator) -> torch.Tensor:
+        """One CD/PCD parameter update on a batch; returns its summed squared reconstruction error."""
+        h_pos = self.hidden_probs(v_pos)
+        v_neg = v_pos if self.method == "cd" else self.chains_
+        for _ in range(self.k):
+            v_neg = self.gibbs_step(v_neg, generator)
+        if self.method == "pcd":
+            self.chains_ = v_neg
+        h_neg = self.hidden_probs(v_neg)
+        grads = (
+            v_pos.T @ h_pos / v_pos.shape[0] - v_neg.T @ h_neg / v_neg.shape[0] - self.weight_decay * self.weights_,
+            v_pos.mean(0) - v_neg.mean(0),
+            h_pos.mean(0) - h_neg.mean(0),
+        )
+        for p, vel, g in zip(params, velocity, grads):
+            vel.mul_(self.momentum).add_(g, alpha=self.learning_rate)
+            p.add_(vel)
+        return (v_pos - self.visible_probs(h_pos)).pow(2).sum()
+
+    def _divergence_message(self, epoch: int) -> str:
+        return (f"RBM parameters became non-finite in epoch {epoch + 1}: lower learning_rate "
+                f"(now {self.learning_rate}) or weight_decay (now {self.weight_decay})")
 
     def log_likelihood(self, v: torch.Tensor, log_z: float) -> torch.Tensor:
         """:math:`\\log p(v) = -F(v) - \\log Z`, shape ``(batch,)`` (float64)."""
