@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.ticker import MaxNLocator
 
 from .exact import GridDensity, grid_quadrature, grid_kl_divergence
@@ -368,7 +368,7 @@ def plot_density_comparison(true_energy: EnergyFn, model, *, xlim: tuple[float, 
     resolution = check_int(resolution, "resolution", minimum=2)
     if fig is None:
         fig = plt.figure(figsize=(9.0, 4.0))
-    elif not isinstance(fig, Figure):
+    elif not isinstance(fig, FigureBase):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     ax_true, ax_model = fig.subplots(1, 2)
     true_grid = _landscape_grid(true_energy, xlim, ylim, resolution)
@@ -688,7 +688,7 @@ def plot_spin_grid(spins, lattice_shape: Sequence[int], *, ncols: int = 8, fig: 
     if fig is None:
         panel = 1.4 if h > 1 else 3.0
         fig = plt.figure(figsize=(cols * panel, rows * panel * max(h / w, 0.15) + 0.3))
-    elif not isinstance(fig, Figure):
+    elif not isinstance(fig, FigureBase):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for i, ax in enumerate(axes):

@@ -70,22 +70,24 @@ class Ring(AnalyticEnergy):
         mixture of a normal and a signed Rayleigh variable. Rejection from that
         mixture (acceptance :math:`\rho / (r + |u|)`) is exact.
         """
+        if device is None:
+            device = generator.device if generator is not None else torch.device("cpu")
         r, s = self.radius, self.width
         w_normal = r * s * math.sqrt(2 * math.pi)
         w_rayleigh = 2 * s**2
         p_normal = w_normal / (w_normal + w_rayleigh)
-        radii = torch.empty(0)
+        uniform = lambda m: torch.rand(m, generator=generator, device=device)  # noqa: E731
+        radii = torch.empty(0, device=device)
         while radii.numel() < n:
             m = 2 * (n - radii.numel()) + 16
-            pick_normal = torch.rand(m, generator=generator) < p_normal
-            normal = torch.randn(m, generator=generator) * s
-            rayleigh = s * torch.sqrt(-2 * torch.log1p(-torch.rand(m, generator=generator)))
-            sign = torch.where(torch.rand(m, generator=generator) < 0.5, -1.0, 1.0)
+            pick_normal = uniform(m) < p_normal
+            normal = torch.randn(m, generator=generator, device=device) * s
+            rayleigh = s * torch.sqrt(-2 * torch.log1p(-uniform(m)))
+            sign = torch.where(uniform(m) < 0.5, -1.0, 1.0)
             u = torch.where(pick_normal, normal, sign * rayleigh)
             rho = r + u
-            accept = (rho > 0) & (torch.rand(m, generator=generator) * (r + u.abs()) < rho)
+            accept = (rho > 0) & (uniform(m) * (r + u.abs()) < rho)
             radii = torch.cat([radii, rho[accept]])
-        theta = 2 * math.pi * torch.rand(n, generator=generator)
+        theta = 2 * math.pi * uniform(n)
         radii = radii[:n]
-        x = torch.stack([radii * torch.cos(theta), radii * torch.sin(theta)], dim=-1)
-        return x.to(device) if device is not None else x
+        return torch.stack([radii * torch.cos(theta), radii * torch.sin(theta)], dim=-1)

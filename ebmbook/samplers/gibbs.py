@@ -58,6 +58,11 @@ class Gibbs(Sampler):
     temperature : float, positive
     schedule : {'sequential', 'random', 'checkerboard'}
 
+    Attributes
+    ----------
+    classes : list of LongTensor or None
+        The independent sets redrawn together (``"checkerboard"`` only).
+
     Examples
     --------
     >>> from ebmbook.energies import Ising
@@ -75,7 +80,7 @@ class Gibbs(Sampler):
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
         self.temperature = check_positive(temperature, "temperature")
         self.schedule = schedule
-        self._classes = colour_classes(energy.couplings) if schedule == "checkerboard" else None
+        self.classes = colour_classes(energy.couplings) if schedule == "checkerboard" else None
 
     def init(self, x0: torch.Tensor) -> State:
         state = super().init(x0)
@@ -99,7 +104,7 @@ class Gibbs(Sampler):
         h = self.energy.field.to(s.dtype)
         batch, n = s.shape
         if self.schedule == "checkerboard":
-            for sites in self._classes:
+            for sites in self.classes:
                 local = s @ J[:, sites] + h[sites]
                 s[:, sites] = self._redraw(s, local, generator)
         elif self.schedule == "sequential":
