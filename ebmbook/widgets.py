@@ -7,14 +7,17 @@ tested on their own:
   reshapes :math:`p_T(x) \propto \exp(-E(x)/T)` (used by
   :func:`temperature_explorer`);
 - :func:`run_sampler_path`: one chain of a sampler from a fixed start, with its
-  accept/reject record (used by :func:`sampler_explorer`).
+  accept/reject record (used by :func:`sampler_explorer`);
+- :func:`flip_spins` and :func:`corrupt_and_recall`: corrupt a stored
+  pattern and follow a Hopfield network's recall sweep by sweep (used by
+  :func:`recall_explorer`).
 
 The HTML book has no kernel, so every explorer has a static small-multiples
-twin (:func:`temperature_small_multiples`, :func:`sampler_small_multiples`)
-that the chapter shows next to it. ``ipywidgets`` is imported only inside the
+twin (:func:`temperature_small_multiples`, :func:`sampler_small_multiples`,
+:func:`recall_small_multiples`) that the chapter shows next to it. ``ipywidgets`` is imported only inside the
 explorer functions, so ``import ebmbook.widgets`` works without a display.
 
-Used in chapter 1 (temperature) and chapter 2 (samplers).
+Used in chapter 1 (temperature), chapter 2 (samplers) and chapter 3 (Hopfield recall).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .exact import GridDensity
 from .plot import (
@@ -36,8 +40,10 @@ from .plot import (
     _landscape_grid,
     plot_trajectory,
 )
+from .models.hopfield import DenseAssociativeMemory, Hopfield, check_patterns
+from .plot import plot_image_grid
 from .samplers import HMC, MALA, ULA, RandomWalkMetropolis, Sampler
-from .utils import check_int, check_positive
+from .utils import check_int, check_positive, check_probability, check_spins, check_tensor
 
 if TYPE_CHECKING:  # pragma: no cover
     import ipywidgets
@@ -52,6 +58,11 @@ __all__ = [
     "sampler_explorer",
     "temperature_small_multiples",
     "sampler_small_multiples",
+    "flip_spins",
+    "RecallPath",
+    "corrupt_and_recall",
+    "recall_explorer",
+    "recall_small_multiples",
 ]
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
@@ -257,6 +268,159 @@ def run_sampler_path(energy: EnergyFn, sampler: str = "MALA", step_size: float =
     return SamplerPath(positions_t, accepted_t, rate)
 
 
+def flip_spins(patterns: torch.Tensor, flip_fraction: float, *,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    r"""Corrupt spin patterns by flipping a fixed fraction of their units.
+
+    In every pattern exactly :math:`k = \operatorname{round}(f N)` units, chosen
+    uniformly at random without replacement, change sign, so the overlap of the
+    corrupted pattern with the original is exactly :math:`m = 1 - 2k/N`.
+
+    Parameters
+    ----------
+    patterns : Tensor ``(N,)`` or ``(batch, N)`` of ±1
+    flip_fraction : float in [0, 1], the fraction :math:`f` of units to flip
+    generator : torch.Generator, optional
+        The random choice is drawn on the generator's device (the patterns'
+        device without one) and applied on the patterns' device, so a CPU
+        generator gives the same corruption whatever device the patterns live on.
+
+    Returns
+    -------
+    Tensor, same shape, dtype and device as ``patterns``
+
+    Examples
+    --------
+    >>> x = torch.ones(2, 10)
+    >>> (flip_spins(x, 0.3, generator=torch.Generator().manual_seed(0)) == -1).sum(-1)
+    tensor([3, 3])
+
+    Used in chapter 3 (and by :func:`corrupt_and_recall`).
+    """
+    check_tensor(patterns, "patterns")
+    if patterns.ndim not in (1, 2) or patterns.shape[-1] == 0:
+        raise ValueError(f"patterns must have shape (N,) or (batch, N) with N >= 1, got {tuple(patterns.shape)}")
+    check_spins(patterns, "patterns")
+    flip_fraction = check_probability(flip_fraction, "flip_fraction")
+    batch = patterns.reshape(-1, patterns.shape[-1])
+    n = batch.shape[1]
+    k = int(round(flip_fraction * n))
+    out = batch.clone()
+    if k > 0:
+        scores = torch.rand(batch.shape, generator=generator,
+                            device=patterns.device if generator is None else generator.device)
+        idx = scores.argsort(dim=-1)[:, :k].to(patterns.device)
+        out.scatter_(1, idx, -out.gather(1, idx))
+    return out.reshape(patterns.shape)
+
+
+class RecallPath(NamedTuple):
+    """One probe's recall, sweep by sweep, from :func:`corrupt_and_recall` (CPU tensors).
+
+    Attributes
+    ----------
+    probe : Tensor ``(N,)``, the corrupted pattern the dynamics start from
+    states : Tensor ``(n_sweeps + 1, N)``, the probe followed by the state after every sweep;
+        when the run reached a fixed point the last two rows are equal (the final sweep
+        changed nothing, as in :meth:`ebmbook.models.Hopfield.recall`)
+    energies : Tensor ``(n_sweeps + 1,)``, float64, the network's energy of every row of ``states``
+    overlaps : Tensor ``(n_sweeps + 1,)``, float64, overlap :math:`m = \\xi\\cdot s/N` of every
+        row with the uncorrupted pattern (1: perfect recall)
+    converged : bool, the dynamics reached a fixed point within ``max_sweeps``
+    cycled : bool, synchronous dynamics entered a 2-cycle (always False for ``async``)
+    """
+
+    probe: torch.Tensor
+    states: torch.Tensor
+    energies: torch.Tensor
+    overlaps: torch.Tensor
+    converged: bool
+    cycled: bool
+
+    @property
+    def n_sweeps(self) -> int:
+        """Number of sweeps run (rows of ``states`` minus one)."""
+        return self.states.shape[0] - 1
+
+
+def _check_memory(net) -> None:
+    if not isinstance(net, (Hopfield, DenseAssociativeMemory)):
+        raise TypeError("net must be an ebmbook.models.Hopfield or DenseAssociativeMemory, "
+                        f"got {type(net).__name__}")
+    if getattr(net, "patterns_", None) is None:
+        raise RuntimeError(f"{type(net).__name__} is not fitted: call fit(patterns) first")
+
+
+def corrupt_and_recall(net: "Hopfield | DenseAssociativeMemory", pattern: torch.Tensor,
+                       flip_fraction: float, seed: int = 0, mode: str = "async",
+                       max_sweeps: int = 20) -> RecallPath:
+    r"""Corrupt one pattern, run a Hopfield network's recall from it, and record every sweep.
+
+    The probe is ``pattern`` with a fraction ``flip_fraction`` of its units
+    flipped (:func:`flip_spins`, drawn with a CPU generator seeded with ``seed``,
+    so the probe is the same on every device). The network then sweeps
+    (:meth:`ebmbook.models.Hopfield.sweep`, update order from a generator on the
+    network's device seeded with ``seed``) until a sweep changes nothing (a fixed
+    point), a synchronous run returns to the state of two sweeps before (a
+    2-cycle), or ``max_sweeps`` sweeps have run. The final state is the one
+    :meth:`ebmbook.models.Hopfield.recall` reaches from the same probe with the
+    same generator.
+
+    Parameters
+    ----------
+    net : fitted :class:`ebmbook.models.Hopfield` or :class:`ebmbook.models.DenseAssociativeMemory`
+    pattern : Tensor ``(N,)`` of ±1, the uncorrupted target (usually a stored pattern)
+    flip_fraction : float in [0, 1]
+    seed : int, non-negative; same seed and device, same path
+    mode : {'async', 'sync'}
+    max_sweeps : int, at least 1
+
+    Returns
+    -------
+    RecallPath
+
+    Examples
+    --------
+    >>> from ebmbook.models import Hopfield
+    >>> g = torch.Generator().manual_seed(0)
+    >>> xi = torch.where(torch.rand(3, 100, generator=g) < 0.5, -1.0, 1.0)
+    >>> path = corrupt_and_recall(Hopfield().fit(xi), xi[0], flip_fraction=0.2)
+    >>> float(path.overlaps[0]), float(path.overlaps[-1])
+    (0.6, 1.0)
+
+    Used in chapter 3 (and by :func:`recall_explorer` and :func:`recall_small_multiples`).
+    """
+    _check_memory(net)
+    check_tensor(pattern, "pattern", ndim=1)
+    if pattern.shape[0] != net.n_units:
+        raise ValueError(f"pattern must have length {net.n_units} (the network's units), got {pattern.shape[0]}")
+    check_spins(pattern, "pattern")
+    flip_fraction = check_probability(flip_fraction, "flip_fraction")
+    seed = check_int(seed, "seed", minimum=0)
+    max_sweeps = check_int(max_sweeps, "max_sweeps", minimum=1)
+    if mode not in ("async", "sync"):
+        raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
+    device = net.patterns_.device
+    target = pattern.to(device=device, dtype=net.patterns_.dtype)
+    probe = flip_spins(target.unsqueeze(0), flip_fraction, generator=torch.Generator().manual_seed(seed))
+    generator = torch.Generator(device=device).manual_seed(seed)
+    states = [probe]
+    converged = cycled = False
+    for _ in range(max_sweeps):
+        new = net.sweep(states[-1], mode, generator=generator)
+        states.append(new)
+        if torch.equal(new, states[-2]):
+            converged = True
+            break
+        if mode == "sync" and len(states) >= 3 and torch.equal(new, states[-3]):
+            cycled = True
+            break
+    path = torch.cat(states)
+    energies = net.energy(path).detach().to(device="cpu", dtype=torch.float64)
+    overlaps = (path.double() @ target.double() / net.n_units).cpu()
+    return RecallPath(probe[0].cpu(), path.cpu(), energies, overlaps, converged, cycled)
+
+
 # ---------------------------------------------------------------------------
 # drawing helpers shared by the explorers and the static figures
 # ---------------------------------------------------------------------------
@@ -410,6 +574,99 @@ def sampler_small_multiples(energy: EnergyFn, step_sizes: Sequence[float], sampl
     return fig
 
 
+def _recall_inputs(net, patterns: torch.Tensor, image_shape) -> tuple[torch.Tensor, tuple[int, int]]:
+    _check_memory(net)
+    check_patterns(patterns, "patterns", net.n_units)
+    try:
+        shape = tuple(check_int(v, "image_shape", minimum=1) for v in image_shape)
+    except TypeError:
+        raise TypeError(f"image_shape must be a pair (H, W) of integers, got {image_shape!r}") from None
+    if len(shape) != 2 or shape[0] * shape[1] != net.n_units:
+        raise ValueError(f"image_shape must be (H, W) with H * W = {net.n_units} (the network's units), "
+                         f"got {image_shape!r}")
+    return patterns, shape
+
+
+def _draw_spin_images(ax, images: torch.Tensor, image_shape, title: str | None = None,
+                      cmap: str = "gray") -> None:
+    plot_image_grid(images, nrow=images.shape[0], ax=ax, vmin=-1.0, vmax=1.0, image_shape=image_shape,
+                    title=title, padding=2, cmap=cmap)
+
+
+def _path_summary(path: RecallPath) -> str:
+    if path.converged:
+        return f"fixed point after {path.n_sweeps} sweeps"
+    if path.cycled:
+        return f"2-cycle after {path.n_sweeps} sweeps"
+    return f"not settled after {path.n_sweeps} sweeps"
+
+
+def recall_small_multiples(net: "Hopfield | DenseAssociativeMemory", patterns: torch.Tensor,
+                           image_shape: Sequence[int], flip_fractions: Sequence[float], seed: int = 0, *,
+                           mode: str = "async", max_sweeps: int = 20, cmap: str = "gray") -> Figure:
+    """A grid of recalls: one row per pattern, one column per corruption level.
+
+    The static twin of :func:`recall_explorer`. Each panel shows the corrupted
+    probe (left) and the state the network recalls from it (right), made by
+    :func:`corrupt_and_recall` with the same ``seed`` everywhere, and is titled
+    with the overlap :math:`m` of the recalled state with the uncorrupted
+    pattern (1: perfect recall, -1: the inverted pattern). With the default
+    ``cmap="gray"`` spins are drawn black (-1) and white (+1); ``"gray_r"``
+    draws +1 as black ink on white paper, which suits digits.
+
+    Parameters
+    ----------
+    net : fitted :class:`ebmbook.models.Hopfield` or :class:`ebmbook.models.DenseAssociativeMemory`
+    patterns : Tensor ``(P, N)`` of ±1, the uncorrupted targets, one row of panels each
+    image_shape : (H, W) with ``H * W = N``
+    flip_fractions : sequence of float in [0, 1], one column each
+    seed : int
+    mode : {'async', 'sync'}
+    max_sweeps : int
+    cmap : str, matplotlib colour map of the images (-1 at its low end, +1 at its high end)
+
+    Returns
+    -------
+    Figure with ``P * len(flip_fractions)`` axes, row by row
+
+    Examples
+    --------
+    >>> from ebmbook.models import Hopfield
+    >>> g = torch.Generator().manual_seed(0)
+    >>> xi = torch.where(torch.rand(2, 64, generator=g) < 0.5, -1.0, 1.0)
+    >>> fig = recall_small_multiples(Hopfield().fit(xi), xi, (8, 8), [0.1, 0.3])
+    >>> len(fig.axes)
+    4
+
+    Used in chapter 3.
+    """
+    patterns, shape = _recall_inputs(net, patterns, image_shape)
+    try:
+        fractions = [check_probability(f, "flip_fractions") for f in flip_fractions]
+    except TypeError:
+        raise TypeError(f"flip_fractions must be a sequence of numbers in [0, 1], got {flip_fractions!r}") from None
+    if not fractions:
+        raise ValueError("flip_fractions must hold at least one value")
+    rows, cols = patterns.shape[0], len(fractions)
+    panel_w = 0.5 + 0.3 * shape[1] * 2 / max(shape)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * max(panel_w, 1.9), rows * 1.35 + 0.5),
+                             squeeze=False, layout="constrained")
+    for i in range(rows):
+        for j, f in enumerate(fractions):
+            path = corrupt_and_recall(net, patterns[i], f, seed=seed, mode=mode, max_sweeps=max_sweeps)
+            ax = axes[i, j]
+            _draw_spin_images(ax, torch.stack([path.probe, path.states[-1]]), shape,
+                              title=f"{f:.0%} flipped: m = {float(path.overlaps[-1]):.2f}", cmap=cmap)
+            ax.title.set_fontsize("small")
+            if j == 0:
+                ax.set_ylabel(f"pattern {i}")
+            if i == rows - 1:
+                ax.set_xlabel("probe → recalled")
+    fig.suptitle(f"recall from corrupted patterns ({mode}, seed {seed}); "
+                 "m = overlap of the recalled state with the pattern")
+    return fig
+
+
 # ---------------------------------------------------------------------------
 # live explorers (Jupyter)
 # ---------------------------------------------------------------------------
@@ -537,3 +794,87 @@ def sampler_explorer(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
         w.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([name_w, step_w, n_w]), status, image])
+
+
+def recall_explorer(net: "Hopfield | DenseAssociativeMemory", patterns: torch.Tensor,
+                    image_shape: Sequence[int], *, labels: Sequence[str] | None = None,
+                    max_sweeps: int = 20, cmap: str = "gray") -> "ipywidgets.Widget":
+    """Pick a pattern, corrupt it, and watch a Hopfield network recall it.
+
+    Each change reruns :func:`corrupt_and_recall` and redraws the probe, the
+    recalled state and the target side by side, next to the energy (and the
+    overlap with the target) after every sweep. Asynchronous sweeps never raise
+    the energy; synchronous ones can end in a 2-cycle. In the HTML book use
+    :func:`recall_small_multiples` instead.
+
+    Parameters
+    ----------
+    net : fitted :class:`ebmbook.models.Hopfield` or :class:`ebmbook.models.DenseAssociativeMemory`
+    patterns : Tensor ``(P, N)`` of ±1, the targets to choose from (usually the stored patterns)
+    image_shape : (H, W) with ``H * W = N``
+    labels : sequence of ``P`` str, optional; names of the patterns in the selector
+    max_sweeps : int
+    cmap : str, colour map of the images (default: -1 black, +1 white; ``"gray_r"`` for ink on paper)
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls (pattern, fraction flipped, update mode, seed), a status
+        line and the figure.
+
+    Examples
+    --------
+    >>> from ebmbook.models import Hopfield
+    >>> xi = torch.where(torch.rand(3, 64) < 0.5, -1.0, 1.0)
+    >>> recall_explorer(Hopfield().fit(xi), xi, (8, 8))   # doctest: +SKIP
+
+    Used in chapter 3.
+    """
+    import ipywidgets as widgets
+
+    patterns, shape = _recall_inputs(net, patterns, image_shape)
+    max_sweeps = check_int(max_sweeps, "max_sweeps", minimum=1)
+    if labels is None:
+        labels = [f"pattern {i}" for i in range(patterns.shape[0])]
+    labels = [str(label) for label in labels]
+    if len(labels) != patterns.shape[0]:
+        raise ValueError(f"labels must have {patterns.shape[0]} entries, one per pattern, got {len(labels)}")
+
+    pattern_w = widgets.Dropdown(options=[(label, i) for i, label in enumerate(labels)], value=0,
+                                 description="pattern")
+    flip_w = widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.02, description="flipped",
+                                 continuous_update=False, readout_format=".0%")
+    mode_w = widgets.ToggleButtons(options=["async", "sync"], value="async", description="updates")
+    seed_w = widgets.BoundedIntText(value=0, min=0, max=10**6, description="seed")
+    status = widgets.HTML()
+    image = widgets.Image(format="png")
+
+    def redraw(_change=None) -> None:
+        target = patterns[pattern_w.value]
+        path = corrupt_and_recall(net, target, flip_w.value, seed=seed_w.value, mode=mode_w.value,
+                                  max_sweeps=max_sweeps)
+        fig = Figure(figsize=(9.0, 2.8))
+        grid = fig.add_gridspec(1, 6, width_ratios=[1, 1, 1, 0.3, 1.2, 1.2], left=0.02, right=0.91,
+                                bottom=0.18, top=0.85, wspace=0.3)
+        for k, (img, title) in enumerate([(path.probe, "probe"), (path.states[-1], "recalled"),
+                                          (target.cpu(), "target")]):
+            _draw_spin_images(fig.add_subplot(grid[0, k]), img.unsqueeze(0), shape, title=title, cmap=cmap)
+        ax = fig.add_subplot(grid[0, 4:])
+        sweeps = np.arange(path.n_sweeps + 1)
+        ax.plot(sweeps, path.energies.numpy(), "o-", color="C0")
+        ax.set_xlabel("sweep")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("energy $E(s)$", color="C0")
+        twin = ax.twinx()
+        twin.plot(sweeps, path.overlaps.numpy(), "s--", color="C1")
+        twin.set_ylim(-1.05, 1.05)
+        twin.set_ylabel("overlap $m$", color="C1")
+        image.value = _figure_png(fig)
+        status.value = (f"<b>{labels[pattern_w.value]}</b>, {flip_w.value:.0%} of the units flipped "
+                        f"(overlap {float(path.overlaps[0]):.2f}), {mode_w.value} updates: "
+                        f"{_path_summary(path)}, final overlap <b>{float(path.overlaps[-1]):.2f}</b>")
+
+    for w in (pattern_w, flip_w, mode_w, seed_w):
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([pattern_w, flip_w]), widgets.HBox([mode_w, seed_w]), status, image])

@@ -201,3 +201,159 @@ def test_sampler_small_multiples_panels():
         widgets.sampler_small_multiples(Ring(), [0.1], sampler="Gibbs")
     with pytest.raises(ValueError, match="step_sizes"):
         widgets.sampler_small_multiples(Ring(), [])
+
+
+# --- Hopfield recall: flip_spins, corrupt_and_recall, explorer, small multiples ----
+from ebmbook.models import DenseAssociativeMemory, Hopfield  # noqa: E402
+
+
+def _random_patterns(p, n, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.where(torch.rand(p, n, generator=g) < 0.5, -1.0, 1.0)
+
+
+@pytest.fixture
+def memory():
+    xi = _random_patterns(3, 64)  # P/N = 0.05: every pattern is a stable memory
+    return Hopfield("hebbian").fit(xi), xi
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.25, 0.5, 1.0])
+def test_flip_spins_flips_exactly(fraction):
+    x = _random_patterns(5, 40)
+    out = widgets.flip_spins(x, fraction, generator=torch.Generator().manual_seed(1))
+    assert out.shape == x.shape and out.dtype == x.dtype
+    assert torch.equal((out != x).sum(-1), torch.full((5,), round(fraction * 40)))
+    assert bool(((out == 1) | (out == -1)).all())
+    one = widgets.flip_spins(x[0], fraction, generator=torch.Generator().manual_seed(1))
+    assert one.shape == (40,)
+    again = widgets.flip_spins(x, fraction, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(out, again)
+
+
+def test_flip_spins_bad_input():
+    with pytest.raises(ValueError, match="flip_fraction"):
+        widgets.flip_spins(torch.ones(4), 1.5)
+    with pytest.raises(ValueError, match="-1 and \\+1"):
+        widgets.flip_spins(torch.zeros(4), 0.5)
+    with pytest.raises(ValueError, match="shape"):
+        widgets.flip_spins(torch.ones(2, 2, 2), 0.5)
+
+
+def test_corrupt_and_recall_shapes_and_determinism(memory, device):
+    net, xi = memory
+    net = Hopfield("hebbian").fit(xi.to(device))
+    a = widgets.corrupt_and_recall(net, xi[1], 0.2, seed=3)
+    b = widgets.corrupt_and_recall(net, xi[1], 0.2, seed=3)
+    assert isinstance(a, widgets.RecallPath)
+    n = a.n_sweeps
+    assert 1 <= n <= 20
+    assert a.probe.shape == (64,) and a.states.shape == (n + 1, 64)
+    assert a.energies.shape == (n + 1,) and a.overlaps.shape == (n + 1,)
+    assert a.energies.dtype == torch.float64 and a.states.device.type == "cpu"
+    assert torch.equal(a.states[0], a.probe)
+    assert torch.equal(a.states, b.states) and torch.equal(a.energies, b.energies)
+    # 20 % of 64 units is round(12.8) = 13 flips: overlap exactly 1 - 2 * 13 / 64.
+    assert float(a.overlaps[0]) == pytest.approx(1 - 2 * 13 / 64)
+    # A converged run ends with a sweep that changed nothing; at P/N = 0.05 it is the pattern.
+    assert a.converged and not a.cycled and torch.equal(a.states[-1], a.states[-2])
+    assert float(a.overlaps[-1]) == 1.0
+    # Asynchronous sweeps never raise the energy (float32 weights: round-off ~1e-5).
+    assert bool((a.energies.diff() <= 1e-4).all())
+    # The path ends where Hopfield.recall ends from the same probe with the same generator.
+    res = net.recall(a.probe.to(device)[None], generator=torch.Generator(device=device).manual_seed(3),
+                     max_sweeps=20)
+    assert torch.equal(res.states[0].cpu(), a.states[-1]) and int(res.n_sweeps[0]) == n
+    c = widgets.corrupt_and_recall(net, xi[1], 0.2, seed=4)
+    assert not torch.equal(a.probe, c.probe)
+
+
+def test_corrupt_and_recall_no_corruption_is_a_fixed_point(memory):
+    net, xi = memory
+    for i in range(3):
+        path = widgets.corrupt_and_recall(net, xi[i], 0.0)
+        assert float(path.overlaps[0]) == 1.0 and float(path.overlaps[-1]) == 1.0
+        assert path.n_sweeps == 1 and path.converged
+
+
+def test_corrupt_and_recall_sync_two_cycle():
+    # Two antiferromagnetic units started aligned swap forever under synchronous updates.
+    net = Hopfield("hebbian").fit(torch.tensor([[1.0, -1.0]]))
+    path = widgets.corrupt_and_recall(net, torch.tensor([1.0, -1.0]), 0.5, seed=0, mode="sync")
+    assert path.cycled and not path.converged and path.n_sweeps == 2
+    assert torch.equal(path.states[2], path.states[0])
+    # Flipping all units gives the inverted pattern, itself a fixed point (overlap -1).
+    inverted = widgets.corrupt_and_recall(net, torch.tensor([1.0, -1.0]), 1.0)
+    assert float(inverted.overlaps[-1]) == -1.0 and inverted.converged
+
+
+def test_corrupt_and_recall_dense_memory():
+    xi = _random_patterns(40, 30)  # P/N > 1: beyond a classical network, fine for degree 4
+    mem = DenseAssociativeMemory("polynomial", degree=4).fit(xi)
+    path = widgets.corrupt_and_recall(mem, xi[0], 0.1, seed=1)
+    assert float(path.overlaps[-1]) == 1.0
+
+
+def test_corrupt_and_recall_bad_input(memory):
+    net, xi = memory
+    with pytest.raises(TypeError, match="net"):
+        widgets.corrupt_and_recall(object(), xi[0], 0.1)
+    with pytest.raises(RuntimeError, match="fit"):
+        widgets.corrupt_and_recall(Hopfield(), xi[0], 0.1)
+    with pytest.raises(ValueError, match="length 64"):
+        widgets.corrupt_and_recall(net, torch.ones(10), 0.1)
+    with pytest.raises(ValueError, match="pattern"):
+        widgets.corrupt_and_recall(net, xi[:2], 0.1)
+    with pytest.raises(ValueError, match="flip_fraction"):
+        widgets.corrupt_and_recall(net, xi[0], -0.1)
+    with pytest.raises(ValueError, match="mode"):
+        widgets.corrupt_and_recall(net, xi[0], 0.1, mode="parallel")
+    with pytest.raises(ValueError, match="max_sweeps"):
+        widgets.corrupt_and_recall(net, xi[0], 0.1, max_sweeps=0)
+
+
+def test_recall_explorer_builds_and_updates(memory):
+    ipywidgets = pytest.importorskip("ipywidgets")
+    net, xi = memory
+    w = widgets.recall_explorer(net, xi, (8, 8), labels=["a", "b", "c"])
+    assert isinstance(w, ipywidgets.Widget)
+    row1, row2, status, image = w.children
+    pattern_w, flip_w = row1.children
+    mode_w, seed_w = row2.children
+    assert "<b>a</b>" in status.value and "fixed point" in status.value
+    first = image.value
+    assert first[:4] == b"\x89PNG"
+    pattern_w.value = 2
+    assert "<b>c</b>" in status.value
+    flip_w.value = 0.3
+    assert "30%" in status.value and image.value != first
+    mode_w.value = "sync"
+    assert "sync" in status.value
+    with pytest.raises(ValueError, match="image_shape"):
+        widgets.recall_explorer(net, xi, (8, 9))
+    with pytest.raises(ValueError, match="labels"):
+        widgets.recall_explorer(net, xi, (8, 8), labels=["a"])
+
+
+def test_recall_small_multiples_panels(memory):
+    net, xi = memory
+    fig = widgets.recall_small_multiples(net, xi[:2], (8, 8), [0.0, 0.1, 0.3])
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 6
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "0% flipped: m = 1.00" and "10% flipped" in titles[1]
+    assert fig.axes[0].get_ylabel() == "pattern 0"
+    with pytest.raises(ValueError, match="flip_fractions"):
+        widgets.recall_small_multiples(net, xi, (8, 8), [])
+    with pytest.raises(ValueError, match="flip_fractions"):
+        widgets.recall_small_multiples(net, xi, (8, 8), [2.0])
+    with pytest.raises(ValueError, match="patterns"):
+        widgets.recall_small_multiples(net, torch.ones(2, 10), (8, 8), [0.1])
+
+
+def test_recall_small_multiples_cmap(memory):
+    net, xi = memory
+    fig = widgets.recall_small_multiples(net, xi[:1], (8, 8), [0.0], cmap="gray_r")
+    image = fig.axes[0].get_images()[0]
+    assert image.get_cmap().name.startswith("gray_r")
+    assert image.get_clim() == (-1.0, 1.0)
