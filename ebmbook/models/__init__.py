@@ -1,5 +1,6 @@
-"""Learned energy models: Hopfield networks (classical, dense, modern) and RBMs."""
+"""Learned energy models: Hopfield networks (classical, dense, modern), RBMs and neural energies."""
 from .hopfield import DenseAssociativeMemory, Hopfield, ModernHopfield, RecallResult, overlap
+from .nets import ACTIVATIONS, ConvEnergy, MLPEnergy
 from .rbm import AISResult, BernoulliRBM, GaussianBernoulliRBM, ais_betas
 
 __all__ = [
@@ -12,4 +13,7 @@ __all__ = [
     "GaussianBernoulliRBM",
     "AISResult",
     "ais_betas",
+    "MLPEnergy",
+    "ConvEnergy",
+    "ACTIVATIONS",
 ]

@@ -5,6 +5,8 @@ from .gibbs import Gibbs, colour_classes
 from .hmc import HMC, leapfrog
 from .langevin import MALA, ULA
 from .metropolis import RandomWalkMetropolis, SpinFlipMetropolis
+from .replay import ReplayBuffer, uniform_noise
+from .sgld import SGLD
 
 __all__ = [
     "State",
@@ -21,4 +23,7 @@ __all__ = [
     "MALA",
     "HMC",
     "leapfrog",
+    "SGLD",
+    "ReplayBuffer",
+    "uniform_noise",
 ]

@@ -1,0 +1,104 @@
+"""The replay buffer of persistent short-run chains used to train deep EBMs."""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ..utils import check_finite, check_int, check_probability, check_tensor
+
+__all__ = ["ReplayBuffer", "uniform_noise"]
+
+InitFn = Callable[..., torch.Tensor]
+
+
+def uniform_noise(low: float = -1.0, high: float = 1.0) -> InitFn:
+    """An initial distribution: ``init(n, shape, generator, device) -> U(low, high)`` samples."""
+    if not low < high:
+        raise ValueError(f"low must be < high, got {low}, {high}")
+
+    def init(n: int, shape: tuple[int, ...], generator: torch.Generator | None, device) -> torch.Tensor:
+        u = torch.rand((n, *shape), generator=generator, device=device)
+        return low + (high - low) * u
+
+    return init
+
+
+class ReplayBuffer:
+    r"""A fixed-size store of negative samples that persist across training steps.
+
+    Each training step draws a batch from the buffer, except that each draw is
+    replaced by a fresh sample from the initial distribution with probability
+    ``reinit_prob`` (Du & Mordatch, 2019 use 5%); after the sampler has moved
+    the batch, :meth:`push` writes it back into the same slots. Persistent
+    chains mix far longer than short-run ones at the same cost per step; the
+    fresh draws keep the buffer from collapsing onto a few modes.
+
+    Parameters
+    ----------
+    capacity : int, number of stored samples
+    event_shape : tuple of int, shape of one sample
+    reinit_prob : float in [0, 1]
+    init : callable ``(n, shape, generator, device) -> Tensor``, the initial
+        distribution (default :func:`uniform_noise` on [-1, 1])
+    device : where the buffer lives
+
+    Examples
+    --------
+    >>> buf = ReplayBuffer(1000, (2,), generator=torch.Generator().manual_seed(0))
+    >>> x, idx = buf.sample(64, generator=torch.Generator().manual_seed(1))
+    >>> buf.push(x + 0.1, idx)
+
+    Used in chapter 5.
+    """
+
+    def __init__(self, capacity: int, event_shape: tuple[int, ...], reinit_prob: float = 0.05,
+                 init: InitFn | None = None, device: torch.device | str | None = None, *,
+                 generator: torch.Generator | None = None):
+        self.capacity = check_int(capacity, "capacity", minimum=1)
+        self.event_shape = tuple(check_int(s, "event_shape", minimum=1) for s in event_shape)
+        self.reinit_prob = check_probability(reinit_prob, "reinit_prob")
+        self.init = init if init is not None else uniform_noise()
+        if not callable(self.init):
+            raise TypeError("init must be callable (n, shape, generator, device) -> Tensor")
+        self.device = torch.device(device) if device is not None else (
+            generator.device if generator is not None else torch.device("cpu"))
+        self.buffer = self._fresh(self.capacity, generator)
+
+    def _fresh(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
+        x = self.init(n, self.event_shape, generator, self.device)
+        if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, *self.event_shape):
+            raise ValueError(f"init must return a tensor of shape ({n}, {', '.join(map(str, self.event_shape))})")
+        return x.to(self.device)
+
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw ``n`` samples (a copy) and the slots they came from, shapes ``(n, *event)`` and ``(n,)``."""
+        n = check_int(n, "n", minimum=1)
+        idx = torch.randint(self.capacity, (n,), generator=generator, device=self.device)
+        x = self.buffer[idx].clone()
+        reinit = torch.rand(n, generator=generator, device=self.device) < self.reinit_prob
+        if bool(reinit.any()):
+            x[reinit] = self._fresh(int(reinit.sum()), generator)
+        return x, idx
+
+    def push(self, x: torch.Tensor, idx: torch.Tensor) -> None:
+        """Write samples ``x`` back into slots ``idx`` (as returned by :meth:`sample`)."""
+        check_tensor(x, "x")
+        if tuple(x.shape[1:]) != self.event_shape or x.shape[0] != idx.shape[0]:
+            raise ValueError(f"x must have shape ({idx.shape[0]}, {', '.join(map(str, self.event_shape))}), "
+                             f"got {tuple(x.shape)}")
+        check_finite(x, "x")
+        self.buffer[idx.to(self.device)] = x.detach().to(self.device, self.buffer.dtype)
+
+    def state_dict(self) -> dict:
+        """Tensors and settings to checkpoint (safe to load with ``weights_only=True``)."""
+        return {"buffer": self.buffer.clone(), "reinit_prob": self.reinit_prob}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from :meth:`state_dict`."""
+        buffer = state["buffer"]
+        if tuple(buffer.shape) != (self.capacity, *self.event_shape):
+            raise ValueError(f"buffer in state has shape {tuple(buffer.shape)}, expected "
+                             f"({self.capacity}, {', '.join(map(str, self.event_shape))})")
+        self.buffer = buffer.to(self.device).clone()
+        self.reinit_prob = float(state["reinit_prob"])
