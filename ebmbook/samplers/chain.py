@@ -10,6 +10,8 @@ from .base import Sampler, State
 
 __all__ = ["Trace", "sample_chain"]
 
+FINITE_CHECK_EVERY = 10
+
 
 class Trace(NamedTuple):
     """The kept draws of a batch of chains.
@@ -93,24 +95,33 @@ def sample_chain(sampler: Sampler, x0: torch.Tensor | State, n_steps: int, *, bu
         from tqdm.auto import tqdm
 
         steps = tqdm(steps, desc=type(sampler).__name__, leave=False)
-    samples, energies, accept = [], [], []
+    # Outputs are allocated once and filled in place: appending per-step tensors to
+    # lists and stacking them at the end makes the allocator return and re-fault
+    # large buffers every step (measured in benchmarks/bench_langevin.py).
+    pos, energy = state.position, state.energy
+    n_kept = n_steps // thin
+    samples = torch.empty((n_kept, *pos.shape), dtype=pos.dtype, device=pos.device)
+    energies = torch.empty((n_kept, *energy.shape), dtype=energy.dtype, device=energy.device)
+    acceptance = torch.empty((n_steps, *energy.shape), dtype=energy.dtype, device=energy.device)
+    kept = 0
     for t in steps:
         state, info = sampler.step(state, generator=generator)
-        if not bool(torch.isfinite(state.energy).all()):
+        # Checking finiteness makes a GPU wait for the result, so check every few steps.
+        if (t % FINITE_CHECK_EVERY == 0 or t == total - 1) and not bool(torch.isfinite(state.energy).all()):
             raise FloatingPointError(
-                f"{type(sampler).__name__} produced non-finite energies at step {t}: "
+                f"{type(sampler).__name__} produced non-finite energies by step {t}: "
                 "the chains diverged (reduce the step size)"
             )
         if t >= burn_in:
-            accept.append(info.acceptance_prob)
+            acceptance[t - burn_in] = info.acceptance_prob
             if (t - burn_in + 1) % thin == 0:
-                samples.append(state.position)
-                energies.append(state.energy)
+                samples[kept] = state.position
+                energies[kept] = state.energy
+                kept += 1
     n_grad += total * sampler.grad_evals_per_step
-    acceptance = torch.stack(accept)
     return Trace(
-        samples=torch.stack(samples),
-        energies=torch.stack(energies),
+        samples=samples,
+        energies=energies,
         acceptance_prob=acceptance,
         acceptance_rate=float(acceptance.float().mean()),
         n_grad_evals=n_grad,
