@@ -39,6 +39,10 @@ class Trainer:
     optimizer : torch.optim.Optimizer, optional (default Adam with ``lr``, betas (0, 0.999),
         the deep-EBM choice)
     lr : float, learning rate of the default optimiser
+    scheduler : torch.optim.lr_scheduler.LRScheduler, optional, stepped after every
+        optimisation step and saved in checkpoints (e.g. ``CosineAnnealingLR``: decaying
+        the rate to zero freezes the slow random walk of the mode weights that
+        persistent-chain training otherwise shows)
     seed : int, seeds the trainer's generator (batch order, sampler noise)
     guard : {'raise', 'rollback'}
         On divergence (non-finite loss, or a logged ``energy_*`` beyond
@@ -71,7 +75,7 @@ class Trainer:
     """
 
     def __init__(self, model: torch.nn.Module, objective: Callable, optimizer: torch.optim.Optimizer | None = None,
-                 lr: float = 1e-3, *, seed: int = 0, guard: str = "raise", max_energy: float = 1e4,
+                 lr: float = 1e-3, *, scheduler=None, seed: int = 0, guard: str = "raise", max_energy: float = 1e4,
                  max_rollbacks: int = 3, snapshot_every: int = 50, grad_clip: float | None = None,
                  progress: bool = True):
         if not isinstance(model, torch.nn.Module):
@@ -84,6 +88,9 @@ class Trainer:
         self.objective = objective
         self.optimizer = optimizer if optimizer is not None else torch.optim.Adam(
             model.parameters(), lr=check_positive(lr, "lr"), betas=(0.0, 0.999))
+        if scheduler is not None and getattr(scheduler, "optimizer", None) is not self.optimizer:
+            raise ValueError("scheduler must be built on the trainer's optimizer")
+        self.scheduler = scheduler
         self.guard = guard
         self.max_energy = check_positive(max_energy, "max_energy")
         self.max_rollbacks = check_int(max_rollbacks, "max_rollbacks", minimum=0)
@@ -170,6 +177,8 @@ class Trainer:
         metrics["lr"] = float(self.optimizer.param_groups[0]["lr"])
         if math.isfinite(metrics["grad_norm"]):
             self.optimizer.step()
+            if self.scheduler is not None:
+                self.scheduler.step()
         return metrics
 
     def _divergence(self, metrics: dict) -> str | None:
@@ -200,6 +209,7 @@ class Trainer:
             "rollbacks": self.rollbacks,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
             "objective": objective_state,
             "generator": self.generator.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
@@ -211,6 +221,8 @@ class Trainer:
             raise ValueError(f"not an ebmbook trainer checkpoint (format {state.get('format')!r})")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
         if hasattr(self.objective, "load_state_dict"):
             self.objective.load_state_dict(state["objective"])
         self.generator.set_state(state["generator"].cpu() if self.generator.device.type == "cpu"

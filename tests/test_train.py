@@ -108,3 +108,20 @@ def test_trains_on_device(device):
     obj = ContrastiveDivergence((2,), n_steps=2, buffer_size=50, device=device,
                                 generator=torch.Generator(device=device).manual_seed(0))
     Trainer(model, obj, progress=False).fit(DATA, 3, batch_size=16)
+
+
+def test_scheduler_is_stepped_and_checkpointed(tmp_path):
+    def build():
+        tr = make_trainer()
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(tr.optimizer, T_max=10)
+        return Trainer(tr.model, tr.objective, tr.optimizer, scheduler=sched, progress=False)
+
+    tr = build().fit(DATA, 4, batch_size=16)
+    expected_lr = 0.5 * 1e-3 * (1 + __import__("math").cos(__import__("math").pi * 4 / 10))
+    assert tr.optimizer.param_groups[0]["lr"] == pytest.approx(expected_lr)
+    tr.save(tmp_path / "c.pt")
+    again = build().load(tmp_path / "c.pt")
+    assert again.scheduler.last_epoch == 4
+    with pytest.raises(ValueError, match="scheduler"):
+        other = torch.optim.SGD(tr.model.parameters(), lr=0.1)
+        Trainer(tr.model, tr.objective, scheduler=torch.optim.lr_scheduler.StepLR(other, 5))
