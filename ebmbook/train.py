@@ -108,6 +108,8 @@ class Trainer:
     def fit(self, data: torch.Tensor, n_steps: int, batch_size: int = 128) -> "Trainer":
         """Take ``n_steps`` optimisation steps on random minibatches of ``data``; returns ``self``.
 
+        Steps undone by a rollback are taken again, so ``step`` always advances by ``n_steps``.
+
         Parameters
         ----------
         data : Tensor ``(n, *event_shape)``, moved to the model's device
@@ -143,7 +145,12 @@ class Trainer:
             metrics = self._one_step(data[idx])
             problem = self._divergence(metrics)
             if problem is not None:
+                before = self.step
                 self._handle_divergence(problem)
+                done -= before - self.step  # steps undone by a rollback are taken again
+                if bar is not None:
+                    bar.n = done
+                    bar.refresh()
                 continue
             for key, value in metrics.items():
                 self.history.setdefault(key, []).append(value)

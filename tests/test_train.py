@@ -125,3 +125,18 @@ def test_scheduler_is_stepped_and_checkpointed(tmp_path):
     with pytest.raises(ValueError, match="scheduler"):
         other = torch.optim.SGD(tr.model.parameters(), lr=0.1)
         Trainer(tr.model, tr.objective, scheduler=torch.optim.lr_scheduler.StepLR(other, 5))
+
+
+def test_rollback_retakes_the_undone_steps():
+    torch.manual_seed(0)
+    obj = ExplodingObjective(explode_at=6)
+    tr = Trainer(MLPEnergy(2, (8,)), obj, guard="rollback", snapshot_every=2, max_rollbacks=1, progress=False)
+
+    def calm_after_first_explosion(model, batch, *, generator=None):
+        out = ExplodingObjective.__call__(obj, model, batch, generator=generator)
+        obj.explode_at = 10**9 if obj.calls >= 6 else obj.explode_at
+        return out
+
+    tr.objective = calm_after_first_explosion
+    tr.fit(DATA, 10, batch_size=8)
+    assert tr.rollbacks == 1 and tr.step == 10 and len(tr.history["loss"]) == 10
