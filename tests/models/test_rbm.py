@@ -154,3 +154,12 @@ def test_bad_input(digits):
         BernoulliRBM().free_energy(torch.ones(2, 3))
     with pytest.raises(ValueError, match="NaN"):
         GaussianBernoulliRBM(2).fit(torch.tensor([[0.0, float("nan")]]))
+
+
+def test_monitoring_can_be_switched_off(digits):
+    g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    quiet = BernoulliRBM(8, n_epochs=2, monitor_size=0).fit(digits.x_train[:200], generator=g())
+    loud = BernoulliRBM(8, n_epochs=2).fit(digits.x_train[:200], generator=g())
+    assert set(quiet.history_[0]) == {"epoch", "seconds"}
+    assert "pseudo_log_likelihood" in loud.history_[0]
+    assert torch.equal(quiet.weights_, loud.weights_)   # monitoring never changes training
