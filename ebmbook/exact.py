@@ -255,6 +255,13 @@ class GridDensity(NamedTuple):
         """Normalised density at the cell centres, shape ``(ny, nx)``."""
         return self.log_density.exp()
 
+    def expectation(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> float:
+        """:math:`\\mathbb E_p[f(x)]` by quadrature: ``fn`` maps :attr:`points` ``(m, 2)`` to ``(m,)``."""
+        values = fn(self.points)
+        if not isinstance(values, torch.Tensor) or values.shape != (self.points.shape[0],):
+            raise ValueError("fn must map the grid points (m, 2) to values of shape (m,)")
+        return float((self.log_density.exp().flatten() * values.double()).sum() * self.cell_area)
+
     @property
     def points(self) -> torch.Tensor:
         """Cell centres as a batch ``(ny * nx, 2)`` in ``log_density.flatten()`` order."""

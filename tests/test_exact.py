@@ -103,6 +103,8 @@ def test_grid_quadrature_gaussian():
     # row i is y = ys[i]: the density's row-wise mean y is the Gaussian mean
     assert abs(float((grid.density.sum(1) * grid.ys).sum() * grid.cell_area) + 0.2) < 1e-6
     assert grid.points.shape == (300 * 300, 2)
+    assert abs(grid.expectation(lambda x: x[:, 0]) - 0.3) < 1e-6
+    assert abs(grid.expectation(lambda x: (x[:, 1] + 0.2) ** 2) - 2.0) < 1e-6
 
 
 def test_grid_kl_divergence_of_two_gaussians():
