@@ -25,6 +25,7 @@ __all__ = [
     "check_spins",
     "check_binary",
     "check_square_symmetric",
+    "check_generator",
 ]
 
 
@@ -172,3 +173,30 @@ def check_square_symmetric(J: torch.Tensor, name: str, atol: float = 1e-8) -> to
     if not torch.allclose(J, J.T, atol=atol):
         raise ValueError(f"{name} must be symmetric")
     return J
+
+
+def check_generator(generator, name: str = "generator",
+                    device: torch.device | str | None = None) -> torch.Generator | None:
+    """Check that ``generator`` is ``None`` or a ``torch.Generator`` on ``device``.
+
+    The package's device rule: random draws happen on the generator's device,
+    unless a tensor argument fixes the device; then the generator must live
+    there too (a CPU generator cannot drive CUDA draws, and the reverse).
+
+    Raises
+    ------
+    TypeError
+        If ``generator`` is not a ``torch.Generator`` (e.g. an int seed: use
+        :func:`make_generator`).
+    ValueError
+        If it lives on another device than ``device``.
+    """
+    if generator is None:
+        return None
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {type(generator).__name__} "
+                        "(to use a seed, pass ebmbook.utils.make_generator(seed, device))")
+    if device is not None and torch.device(device).type != generator.device.type:
+        raise ValueError(f"{name} is on {generator.device.type} but the tensors are on {torch.device(device)}: "
+                         f"make it with ebmbook.utils.make_generator(seed, {str(torch.device(device).type)!r})")
+    return generator

@@ -86,6 +86,12 @@ def evaluate_energy(energy: EnergyFn, x: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"energy must return a tensor of shape (batch,) = ({x.shape[0]},), got {shape}"
         )
+    if e.is_complex():
+        raise TypeError(f"energy must return real values, got dtype {e.dtype}")
+    if not e.is_floating_point():
+        # Integer energies (e.g. an Ising model on int spins) are promoted once here, so that
+        # acceptance probabilities and traces downstream are never truncated to integers.
+        e = e.to(x.dtype if x.is_floating_point() else torch.get_default_dtype())
     return e
 
 
@@ -119,5 +125,11 @@ def energy_and_grad(energy: EnergyFn, x: torch.Tensor) -> tuple[torch.Tensor, to
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
         e = evaluate_energy(energy, x)
-        (grad,) = torch.autograd.grad(e.sum(), x)
+        if not e.requires_grad:
+            raise TypeError("energy is not differentiable with respect to x (its output does not depend on x "
+                            "through autograd, e.g. it detaches, uses NumPy or runs under no_grad): gradient "
+                            "samplers need a differentiable energy; use RandomWalkMetropolis otherwise")
+        (grad,) = torch.autograd.grad(e.sum(), x, allow_unused=True)
+    if grad is None:  # the energy ignores x: its gradient is zero
+        grad = torch.zeros_like(x)
     return e.detach(), grad.detach()

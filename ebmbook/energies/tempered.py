@@ -16,7 +16,15 @@ class Tempered(Energy):
 
     :math:`T > 1` flattens the landscape (modes connect), :math:`T < 1` sharpens
     it (mass piles into the deepest minimum). Any sampler run on ``Tempered(E, T)``
-    targets :math:`p_T`.
+    targets :math:`p_T`: this is the package's one way to change temperature,
+    for continuous and discrete samplers alike (samplers take no
+    ``temperature=`` of their own), and the ``temperature=`` conveniences of
+    :mod:`ebmbook.exact` are defined as it.
+
+    For an Ising-type base it also exposes what spin samplers read, scaled so
+    that the tempered model is again an Ising model: ``couplings`` :math:`J/T`,
+    ``field`` :math:`h/T` and ``local_field(s)`` :math:`(Js + h)/T`; so
+    ``Gibbs(Tempered(ising, T))`` draws from :math:`\sigma(2 (Js+h)_i / T)`.
 
     Parameters
     ----------
@@ -31,7 +39,11 @@ class Tempered(Energy):
     >>> hot(torch.tensor([[2.0]]))
     tensor([0.5000])
 
-    Used in chapters 1 and 2.
+    >>> from ebmbook.energies import Ising
+    >>> Tempered(Ising.chain(3, coupling=1.0), 2.0).couplings[0, 1].item()
+    0.5
+
+    Used in chapters 1 to 3.
     """
 
     def __init__(self, energy: Callable[[torch.Tensor], torch.Tensor], temperature: float):
@@ -44,3 +56,31 @@ class Tempered(Energy):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.energy(x) / self.temperature
+
+    def _base(self, name: str):
+        # A property that raises AttributeError makes hasattr() false, so a Tempered
+        # Gaussian does not pretend to be an Ising model.
+        try:
+            return getattr(self.energy, name)
+        except AttributeError:
+            raise AttributeError(f"Tempered({type(self.energy).__name__}) has no {name!r}: "
+                                 f"the base energy does not define it") from None
+
+    @property
+    def couplings(self) -> torch.Tensor:
+        """:math:`J/T` of an Ising-type base."""
+        return self._base("couplings") / self.temperature
+
+    @property
+    def field(self) -> torch.Tensor:
+        """:math:`h/T` of an Ising-type base."""
+        return self._base("field") / self.temperature
+
+    def local_field(self, s: torch.Tensor) -> torch.Tensor:
+        """:math:`(Js + h)/T`, shape ``(batch, n)``, of an Ising-type base."""
+        return self._base("local_field")(s) / self.temperature
+
+    @property
+    def lattice_shape(self) -> tuple[int, ...]:
+        """The base's lattice shape (plots of tempered spins)."""
+        return self._base("lattice_shape")

@@ -1,4 +1,5 @@
-"""Training objectives for energy-based models."""
-from .contrastive import ContrastiveDivergence, LossOutput, contrastive_divergence_loss
+"""Training objectives for energy-based models: callables ``objective(model, batch, *, generator) -> LossOutput``."""
+from .base import LossOutput
+from .contrastive import ContrastiveDivergence, contrastive_divergence_loss
 
 __all__ = ["LossOutput", "contrastive_divergence_loss", "ContrastiveDivergence"]

@@ -10,29 +10,16 @@ with the negative samples held fixed: push data energies down, model-sample ener
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
-
 import torch
 
+from ..samplers.base import Sampler
+from ..samplers.chain import run
 from ..samplers.replay import InitFn, ReplayBuffer, uniform_noise
 from ..samplers.sgld import SGLD
-from ..utils import check_int, check_nonnegative, check_positive
+from ..utils import check_int, check_nonnegative
+from .base import LossOutput
 
 __all__ = ["LossOutput", "contrastive_divergence_loss", "ContrastiveDivergence"]
-
-
-class LossOutput(NamedTuple):
-    """What an objective returns to :class:`ebmbook.train.Trainer`.
-
-    Attributes
-    ----------
-    loss : Tensor, scalar, differentiable in the model's parameters
-    metrics : dict of str to float, logged in the history (``energy_*`` entries are
-        watched by the divergence guard)
-    """
-
-    loss: torch.Tensor
-    metrics: dict
 
 
 def contrastive_divergence_loss(energy_pos: torch.Tensor, energy_neg: torch.Tensor,
@@ -62,29 +49,44 @@ def contrastive_divergence_loss(energy_pos: torch.Tensor, energy_neg: torch.Tens
 
 
 class ContrastiveDivergence:
-    r"""Maximum-likelihood training objective with SGLD negatives from a replay buffer.
+    r"""Maximum-likelihood training objective: model samples from any sampler, optionally persistent.
 
-    Each call draws a batch of chains from the buffer (or, without a buffer,
-    fresh from ``init``: short-run training), runs ``n_steps`` of :class:`ebmbook.samplers.SGLD`
-    on the current energy, pushes the chains back, and returns
-    :func:`contrastive_divergence_loss` of the data against the chains.
+    Each call starts a batch of chains (from the replay buffer, or fresh from
+    ``init`` for short-run training), binds ``sampler`` to the *current* model
+    and runs it ``n_steps`` steps (:func:`ebmbook.samplers.run`), writes the
+    chains back to the buffer, and returns :func:`contrastive_divergence_loss`
+    of the data against the chains. The sampler is any ebmbook sampler, built
+    unbound (``SGLD(step_size=...)``, ``MALA(step_size=...)``, ``HMC(...)``):
+    its settings are validated once, when you build it.
 
     Parameters
     ----------
-    event_shape : tuple of int
-    step_size, noise_scale, grad_clip, clamp : the SGLD settings
-    n_steps : int, SGLD steps per training step
+    event_shape : tuple of int, shape of one example
+    sampler : Sampler, optional, unbound; default ``SGLD(step_size=0.05, noise_scale=0.01)``
+        (the image-paper style, :math:`T = \sigma^2/2\epsilon = 10^{-3}`; chapter 5 uses
+        ``SGLD(step_size=0.02)``, :math:`T = 1`, for 2-D toys)
+    n_steps : int, sampler steps per training step
+    buffer : ReplayBuffer, int or None
+        A :class:`ebmbook.samplers.ReplayBuffer` of persistent chains; an int, the
+        capacity of a new buffer that draws fresh chains from ``init`` (on ``device``,
+        seeded by ``generator``); or ``None``: short-run chains from ``init`` at every step.
     alpha : float, energy-magnitude regulariser
-    buffer_size : int or None, replay-buffer capacity (None: short-run from noise)
-    reinit_prob : float, buffer reinitialisation probability
-    init : callable, the initial distribution (default uniform on [-1, 1])
-    device : where the buffer lives
+    init : callable ``(n, shape, generator, device) -> Tensor``, the initial distribution
+        of fresh chains (default :func:`~ebmbook.samplers.uniform_noise` on [-1, 1])
+    device : where a buffer built from an int lives (it then follows the data's
+        device and dtype, so a float64 model gets float64 chains)
+    generator : seeds a buffer built from an int
+
+    Attributes
+    ----------
+    guarded : tuple of str, the metrics the trainer's divergence guard bounds
 
     Examples
     --------
     >>> from ebmbook.models import MLPEnergy
-    >>> objective = ContrastiveDivergence((2,), step_size=0.05, noise_scale=0.1, n_steps=10,
-    ...                                   buffer_size=1000, init=uniform_noise(-4, 4))
+    >>> from ebmbook.samplers import MALA
+    >>> objective = ContrastiveDivergence((2,), sampler=MALA(step_size=0.01), n_steps=10,
+    ...                                   buffer=1000, init=uniform_noise(-4, 4))
     >>> out = objective(MLPEnergy(2), torch.randn(32, 2), generator=torch.Generator().manual_seed(0))
     >>> sorted(out.metrics)
     ['energy_neg', 'energy_pos', 'loss']
@@ -92,43 +94,65 @@ class ContrastiveDivergence:
     Used in chapter 5.
     """
 
-    def __init__(self, event_shape: tuple[int, ...], step_size: float = 0.05, noise_scale: float | None = 0.01,
-                 n_steps: int = 20, alpha: float = 0.1, buffer_size: int | None = 10000,
-                 reinit_prob: float = 0.05, init: InitFn | None = None, grad_clip: float | None = None,
-                 clamp: tuple[float, float] | None = None, device: torch.device | str | None = None,
-                 generator: torch.Generator | None = None):
-        self.event_shape = tuple(event_shape)
-        self.step_size = check_positive(step_size, "step_size")
-        self.noise_scale = noise_scale
+    guarded = ("energy_pos", "energy_neg")
+
+    def __init__(self, event_shape: tuple[int, ...], sampler: Sampler | None = None, n_steps: int = 20,
+                 buffer: ReplayBuffer | int | None = 10000, alpha: float = 0.1, init: InitFn | None = None,
+                 device: torch.device | str | None = None, generator: torch.Generator | None = None):
+        if not isinstance(event_shape, (tuple, list)):
+            raise TypeError(f"event_shape must be a tuple of ints, e.g. (2,), got {type(event_shape).__name__}")
+        self.event_shape = tuple(check_int(s, "event_shape", minimum=1) for s in event_shape)
+        if sampler is None:
+            sampler = SGLD(step_size=0.05, noise_scale=0.01)
+        if not isinstance(sampler, Sampler):
+            raise TypeError(f"sampler must be an ebmbook Sampler (e.g. SGLD(step_size=0.05)), got "
+                            f"{type(sampler).__name__}")
+        self.sampler = sampler
         self.n_steps = check_int(n_steps, "n_steps", minimum=1)
         self.alpha = check_nonnegative(alpha, "alpha")
-        self.grad_clip = grad_clip
-        self.clamp = clamp
         self.init = init if init is not None else uniform_noise()
+        if not callable(self.init):
+            raise TypeError("init must be callable (n, shape, generator, device) -> Tensor")
         self.device = device
-        # validate the SGLD settings once, here, with a placeholder energy
-        SGLD(lambda x: x.flatten(1).sum(-1), self.step_size, noise_scale, grad_clip, clamp)
-        self.buffer = (ReplayBuffer(buffer_size, self.event_shape, reinit_prob, self.init, device, generator=generator)
-                       if buffer_size is not None else None)
+        if isinstance(buffer, bool) or not (buffer is None or isinstance(buffer, (int, ReplayBuffer))):
+            raise TypeError(f"buffer must be a ReplayBuffer, an int capacity or None, got {type(buffer).__name__}")
+        if isinstance(buffer, int):
+            buffer = ReplayBuffer(buffer, self.event_shape, init=self.init, device=device, generator=generator)
+        elif isinstance(buffer, ReplayBuffer) and buffer.event_shape != self.event_shape:
+            raise ValueError(f"buffer holds samples of shape {buffer.event_shape}, but event_shape is "
+                             f"{self.event_shape}")
+        self.buffer = buffer
 
-    def sampler(self, energy: Callable[[torch.Tensor], torch.Tensor]) -> SGLD:
-        """The SGLD sampler on ``energy`` with this objective's settings."""
-        return SGLD(energy, self.step_size, self.noise_scale, self.grad_clip, self.clamp)
+    def negatives(self, energy, n: int, *, generator: torch.Generator | None = None,
+                  like: torch.Tensor | None = None) -> torch.Tensor:
+        """Draw ``n`` negative samples: buffer (or ``init``) then ``n_steps`` of the sampler on ``energy``.
 
-    def negatives(self, energy, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` negative samples: buffer (or noise) then ``n_steps`` of SGLD; updates the buffer."""
+        Updates the buffer. The chains take ``like``'s device and dtype when given
+        (the data batch), else the buffer's (or the generator's device).
+        """
+        n = check_int(n, "n", minimum=1)
         if self.buffer is not None:
+            if like is not None:
+                self.buffer.to(device=like.device, dtype=like.dtype)
             x0, idx = self.buffer.sample(n, generator=generator)
         else:
-            device = self.device if self.device is not None else (generator.device if generator is not None else "cpu")
+            device = like.device if like is not None else (
+                self.device if self.device is not None else (generator.device if generator is not None else "cpu"))
             x0, idx = self.init(n, self.event_shape, generator, device), None
-        x = self.sampler(energy).run(x0, self.n_steps, generator=generator)
+            if like is not None:
+                x0 = x0.to(like.dtype)
+        x = run(self.sampler.bind(energy), x0, self.n_steps, generator=generator).position.detach()
         if idx is not None:
             self.buffer.push(x, idx)
         return x
 
     def __call__(self, model, batch: torch.Tensor, *, generator: torch.Generator | None = None) -> LossOutput:
-        x_neg = self.negatives(model, batch.shape[0], generator=generator).to(batch.device)
+        if not isinstance(batch, torch.Tensor):
+            raise TypeError(f"batch must be a tensor of examples (batch, *event_shape), got {type(batch).__name__}")
+        if tuple(batch.shape[1:]) != self.event_shape:
+            raise ValueError(f"batch must have shape (batch, {', '.join(map(str, self.event_shape))}), "
+                             f"got {tuple(batch.shape)}")
+        x_neg = self.negatives(model, batch.shape[0], generator=generator, like=batch)
         e_pos = model(batch)
         e_neg = model(x_neg)
         loss = contrastive_divergence_loss(e_pos, e_neg, self.alpha)
@@ -140,5 +164,19 @@ class ContrastiveDivergence:
         return {"buffer": self.buffer.state_dict()} if self.buffer is not None else {}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore the replay buffer from :meth:`state_dict`.
+
+        Raises
+        ------
+        ValueError
+            If the state holds a buffer and this objective has none, or the reverse.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        if (self.buffer is None) != ("buffer" not in state):
+            have = "has no replay buffer" if self.buffer is None else "has a replay buffer"
+            raise ValueError(f"this objective {have} but the saved state "
+                             f"{'holds one' if 'buffer' in state else 'holds none'}: build the objective "
+                             "with the same buffer setting as the one that was saved")
         if self.buffer is not None:
             self.buffer.load_state_dict(state["buffer"])

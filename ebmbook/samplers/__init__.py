@@ -1,6 +1,6 @@
-"""MCMC samplers with one shape: ``state = s.init(x0)``; ``state, info = s.step(state, generator=g)``."""
-from .base import Info, Sampler, State, metropolis_accept
-from .chain import Trace, sample_chain
+"""MCMC samplers with one shape: ``s.bind(energy)``; ``state = s.init(x0)``; ``state, info = s.step(state, generator=g)``."""
+from .base import Info, Sampler, State, is_state, metropolis_accept
+from .chain import Trace, run, sample_chain
 from .gibbs import Gibbs, colour_classes
 from .hmc import HMC, leapfrog
 from .langevin import MALA, ULA
@@ -13,7 +13,9 @@ __all__ = [
     "Info",
     "Sampler",
     "metropolis_accept",
+    "is_state",
     "Trace",
+    "run",
     "sample_chain",
     "RandomWalkMetropolis",
     "SpinFlipMetropolis",

@@ -1,32 +1,48 @@
 """The sampler contract shared by every MCMC method in :mod:`ebmbook.samplers`.
 
-A sampler is a small object holding its settings. ``state = s.init(x0)`` wraps a
-batch of chain positions ``(n_chains, *event_shape)``; ``state, info = s.step(state,
-generator=g)`` advances every chain by one transition, in one batched tensor
-operation. State and info are NamedTuples, so they can be unpacked, stored or
-passed to :func:`ebmbook.samplers.sample_chain`.
+A sampler is a small, reusable object holding its validated settings and,
+optionally, the energy it targets:
+
+- ``s = MALA(energy, step_size=0.1)`` builds it on an energy;
+  ``s = MALA(step_size=0.1)`` builds it unbound, and ``s.bind(energy)`` returns a
+  copy on ``energy`` with the same settings (an objective binds the sampler it
+  was given to the *current* model at every training step);
+- ``state = s.init(x0)`` wraps a batch of chain positions ``(n_chains, *event_shape)``;
+- ``state, info = s.step(state, generator=g)`` advances every chain by one
+  transition, in one batched tensor operation.
+
+States and infos are NamedTuples. Every state has at least ``position`` and
+``energy``; a sampler may define its own state type with more fields (a cached
+gradient, a momentum, an annealing level, an RBM's hidden layer) and declares it
+as ``state_type``. :func:`ebmbook.samplers.run` and
+:func:`ebmbook.samplers.sample_chain` accept any such state.
+
+The ``energy`` field always holds what the bound energy returns: for
+``Tempered(E, T)`` that is :math:`E/T`, the energy of the distribution being
+sampled, for every sampler.
 """
 from __future__ import annotations
 
+import copy
 from typing import Callable, NamedTuple
 
 import torch
 
 from ..energies.base import energy_and_grad, evaluate_energy
-from ..utils import check_finite, check_tensor
+from ..utils import check_finite, check_positive, check_tensor
 
-__all__ = ["State", "Info", "Sampler", "metropolis_accept"]
+__all__ = ["State", "Info", "Sampler", "metropolis_accept", "is_state"]
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 class State(NamedTuple):
-    """Where the chains are.
+    """Where the chains are (the state of every built-in continuous and spin sampler).
 
     Attributes
     ----------
     position : Tensor, ``(n_chains, *event_shape)``
-    energy : Tensor, ``(n_chains,)``, :math:`E` at ``position`` (cached)
+    energy : Tensor, ``(n_chains,)``, the bound energy at ``position`` (cached)
     grad : Tensor or None, like ``position``: :math:`\\nabla E` at ``position``
         (cached by gradient-based samplers so each step costs one evaluation)
     """
@@ -52,8 +68,20 @@ class Info(NamedTuple):
     energy_error: torch.Tensor | None = None
 
 
+def is_state(obj) -> bool:
+    """Whether ``obj`` is a sampler state: a NamedTuple with ``position`` and ``energy`` tensors."""
+    return isinstance(obj, tuple) and isinstance(getattr(obj, "position", None), torch.Tensor) \
+        and isinstance(getattr(obj, "energy", None), torch.Tensor)
+
+
 class Sampler:
-    """Base class: holds the energy and implements ``init``; subclasses implement ``step``.
+    """Base class: holds the energy and implements ``bind`` and ``init``; subclasses implement ``step``.
+
+    Parameters
+    ----------
+    energy : callable ``(batch, *event) -> (batch,)``, optional
+        The target's energy; leave it out to build a reusable, unbound sampler
+        and give it one later with :meth:`bind`.
 
     Attributes
     ----------
@@ -61,15 +89,74 @@ class Sampler:
         Energy-gradient evaluations one ``step`` costs (for ESS per gradient).
     uses_grad : bool
         Whether the state caches :math:`\\nabla E`.
+    metropolis : bool
+        Whether the step accepts or rejects a proposal (so an acceptance of
+        exactly zero over a run means the chains are stuck).
+    state_type : type
+        The NamedTuple type of this sampler's states.
     """
 
     grad_evals_per_step: int = 0
     uses_grad: bool = False
+    metropolis: bool = False
+    state_type: type = State
 
-    def __init__(self, energy: EnergyFn):
-        if not callable(energy):
+    def __init__(self, energy: EnergyFn | None = None):
+        self.energy = None
+        if energy is not None:
+            self._attach(energy)
+
+    # -- binding --------------------------------------------------------------------
+    def bind(self, energy: EnergyFn) -> "Sampler":
+        """Return a copy of this sampler on ``energy``, with the same (already validated) settings.
+
+        The original is unchanged, so one configured sampler can serve many
+        energies: an objective binds it to the current model at every step, AIS
+        to every intermediate distribution.
+
+        Raises
+        ------
+        TypeError
+            If ``energy`` is not callable, or is not an energy this sampler can
+            use (e.g. :class:`Gibbs` needs ``couplings`` and ``field``).
+        """
+        bound = copy.copy(self)
+        bound._attach(energy)
+        return bound
+
+    def _attach(self, energy: EnergyFn) -> None:
+        if energy is None or not callable(energy):
             raise TypeError(f"energy must be callable (batch, *event) -> (batch,), got {type(energy).__name__}")
+        self._check_energy(energy)
         self.energy = energy
+
+    def _check_energy(self, energy: EnergyFn) -> None:
+        """Hook: subclasses that need more than a callable check (and precompute) here."""
+
+    @property
+    def is_bound(self) -> bool:
+        """Whether the sampler has an energy to target."""
+        return self.energy is not None
+
+    def _require_energy(self) -> None:
+        if self.energy is None:
+            name = type(self).__name__
+            raise RuntimeError(f"this {name} has no energy: build it as {name}(energy, ...) or call "
+                               f"{name}(...).bind(energy) before init/step")
+
+    # -- starting chains ------------------------------------------------------------
+    def _check_x0(self, x0: torch.Tensor) -> torch.Tensor:
+        check_tensor(x0, "x0", min_ndim=1)
+        if x0.shape[0] == 0:
+            raise ValueError("x0 must hold at least one chain: shape (n_chains, *event_shape)")
+        if not x0.is_floating_point():
+            raise TypeError(f"x0 must be a floating-point tensor, got dtype {x0.dtype}")
+        check_finite(x0, "x0")
+        event_shape = getattr(self.energy, "event_shape", None)
+        if event_shape is not None and len(tuple(event_shape)) > 0 and tuple(x0.shape[1:]) != tuple(event_shape):
+            raise ValueError(f"x0 must have shape (n_chains, {', '.join(map(str, event_shape))}) for this "
+                             f"energy, got {tuple(x0.shape)}")
+        return x0.detach().clone()
 
     def init(self, x0: torch.Tensor) -> State:
         """Start chains at ``x0`` of shape ``(n_chains, *event_shape)``.
@@ -77,40 +164,65 @@ class Sampler:
         Raises
         ------
         TypeError, ValueError
-            If ``x0`` is not a tensor with a batch dimension, or holds NaN/inf.
+            If ``x0`` is not a floating tensor with a batch dimension, holds
+            NaN/inf, or if the energy (or, for gradient samplers, its gradient)
+            is not finite at ``x0``: such chains could never move.
+        RuntimeError
+            If the sampler has no energy (see :meth:`bind`).
         """
-        check_tensor(x0, "x0", min_ndim=1)
-        if x0.shape[0] == 0:
-            raise ValueError("x0 must hold at least one chain")
-        if not x0.is_floating_point():
-            raise TypeError(f"x0 must be a floating-point tensor, got dtype {x0.dtype}")
-        check_finite(x0, "x0")
-        x0 = x0.detach().clone()
+        self._require_energy()
+        x0 = self._check_x0(x0)
         if self.uses_grad:
             e, g = energy_and_grad(self.energy, x0)
+            _check_start(e, "energy")
+            _check_start(g, "gradient of the energy")
             return State(x0, e, g)
         with torch.no_grad():
-            e = evaluate_energy(self.energy, x0)
-        return State(x0, e.detach(), None)
+            e = evaluate_energy(self.energy, x0).detach()
+        _check_start(e, "energy")
+        return State(x0, e, None)
 
-    def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:  # pragma: no cover
+    def step(self, state, *, generator: torch.Generator | None = None):  # pragma: no cover
         raise NotImplementedError
 
-    def _check_state(self, state: State) -> None:
-        if not isinstance(state, State):
-            raise TypeError(f"state must be a State from {type(self).__name__}.init, got {type(state).__name__}")
+    def _check_state(self, state) -> None:
+        """Refuse a state this sampler cannot continue (wrong type, or another sampler's)."""
+        self._require_energy()
+        name = type(self).__name__
+        if not is_state(state):
+            raise TypeError(f"state must be a sampler state with `position` and `energy` (from {name}.init), "
+                            f"got {type(state).__name__}")
+        if not isinstance(state, self.state_type):
+            raise TypeError(f"state is a {type(state).__name__}, but {name} continues {self.state_type.__name__}: "
+                            f"start the chains with {name}.init(position)")
+        if self.uses_grad and getattr(state, "grad", None) is None:
+            raise TypeError(f"state has no cached gradient, so it comes from a sampler without gradients: "
+                            f"restart with {name}.init(state.position)")
+
+
+def _check_start(values: torch.Tensor, what: str) -> None:
+    finite = torch.isfinite(values.reshape(values.shape[0], -1)).all(dim=1)
+    if not bool(finite.all()):
+        bad = torch.nonzero(~finite).flatten()
+        hint = " (e.g. E(x) = |x| has no gradient at 0)" if what.startswith("gradient") else ""
+        raise ValueError(f"the {what} is NaN or infinite at x0 for {bad.numel()} of {values.shape[0]} chains "
+                         f"(first: chain {int(bad[0])}){hint}: start the chains where it is finite")
 
 
 def metropolis_accept(log_ratio: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Accept with probability :math:`\min(1, e^{\log r})`, per chain.
 
-    NaN ratios (e.g. a proposal whose energy overflowed) are rejected.
+    NaN ratios (e.g. a proposal whose energy overflowed) are rejected. The
+    probability is computed in floating point even for integer energies (in the
+    default dtype then), so it is never truncated to 0/1.
 
     Returns
     -------
     acceptance_prob : Tensor ``(n_chains,)``
     accepted : Tensor ``(n_chains,)``, bool
     """
+    if not log_ratio.is_floating_point():
+        log_ratio = log_ratio.to(torch.get_default_dtype())
     log_ratio = torch.nan_to_num(log_ratio, nan=-torch.inf)
     prob = torch.exp(torch.clamp(log_ratio, max=0.0))
     u = torch.rand(log_ratio.shape, generator=generator, device=log_ratio.device, dtype=log_ratio.dtype)
@@ -120,3 +232,10 @@ def metropolis_accept(log_ratio: torch.Tensor, generator: torch.Generator | None
 def _where(mask: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Select ``a`` where ``mask`` (per chain) else ``b``, broadcasting over event dims."""
     return torch.where(mask.reshape(mask.shape + (1,) * (a.ndim - 1)), a, b)
+
+
+def _required_step_size(step_size, sampler: str) -> float:
+    """``step_size`` has no sensible default: refuse a missing one by name."""
+    if step_size is None:
+        raise TypeError(f"{sampler} needs step_size, e.g. {sampler}(energy, step_size=0.1) or {sampler}(step_size=0.1)")
+    return check_positive(step_size, "step_size")

@@ -1,15 +1,22 @@
-"""Running a sampler: :func:`sample_chain` and the :class:`Trace` it returns."""
+"""Running a sampler: :func:`run` (final state only), :func:`sample_chain` and the :class:`Trace` it returns.
+
+Both drive the same loop, :func:`_advance`, so the checks every chain run needs
+(the finiteness guard, the stuck-chain warning) live in one place.
+"""
 from __future__ import annotations
 
-from typing import NamedTuple
+import warnings
+from typing import Iterator, NamedTuple
 
 import torch
 
-from ..utils import check_int
-from .base import Sampler, State
+from ..utils import check_generator, check_int
+from .base import Info, Sampler, is_state
 
-__all__ = ["Trace", "sample_chain"]
+__all__ = ["Trace", "run", "sample_chain"]
 
+# Checking finiteness makes a GPU wait for the result, so the loop checks every few steps
+# (and at the last one); this is the only host-device synchronisation inside the loop.
 FINITE_CHECK_EVERY = 10
 
 
@@ -19,13 +26,14 @@ class Trace(NamedTuple):
     Attributes
     ----------
     samples : Tensor ``(n_kept, n_chains, *event_shape)``
-    energies : Tensor ``(n_kept, n_chains)``
+    energies : Tensor ``(n_kept, n_chains)``, the bound energy at each kept draw
+        (for ``Tempered(E, T)``: :math:`E/T`, whatever the sampler)
     acceptance_prob : Tensor ``(n_steps, n_chains)``, the acceptance probability of
-        every post-burn-in step (thinned steps included)
+        every post-burn-in step (thinned steps included), floating point
     acceptance_rate : float, mean of ``acceptance_prob``
     n_grad_evals : int, gradient evaluations per chain over the whole run
         (initialisation and burn-in included)
-    final_state : State, to continue the chains
+    final_state : the sampler's state after the last step, to continue the chains
     """
 
     samples: torch.Tensor
@@ -33,10 +41,91 @@ class Trace(NamedTuple):
     acceptance_prob: torch.Tensor
     acceptance_rate: float
     n_grad_evals: int
-    final_state: State
+    final_state: tuple
 
 
-def sample_chain(sampler: Sampler, x0: torch.Tensor | State, n_steps: int, *, burn_in: int = 0,
+def _start(sampler: Sampler, x0, generator) -> tuple[tuple, int]:
+    """Validate the arguments shared by :func:`run` and :func:`sample_chain`; return the state and its cost."""
+    if not isinstance(sampler, Sampler):
+        raise TypeError(f"sampler must be an ebmbook Sampler, got {type(sampler).__name__}")
+    if isinstance(x0, torch.Tensor):
+        state, n_grad = sampler.init(x0), (1 if sampler.uses_grad else 0)
+    elif is_state(x0):
+        state, n_grad = x0, 0
+    else:
+        raise TypeError("x0 must be a tensor of starting positions (n_chains, *event_shape) or a sampler state "
+                        f"with `position` and `energy` fields, got {type(x0).__name__}")
+    check_generator(generator, "generator", device=state.position.device)
+    return state, n_grad
+
+
+def _advance(sampler: Sampler, state, n_total: int, generator, progress: bool) -> Iterator[tuple[int, tuple, Info]]:
+    """Yield ``(t, state, info)`` for ``n_total`` steps; raise if energies go non-finite, warn if no chain moves."""
+    steps = range(n_total)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc=type(sampler).__name__, leave=False)
+    moved = None
+    for t in steps:
+        state, info = sampler.step(state, generator=generator)
+        if sampler.metropolis:
+            moved = info.accepted if moved is None else moved | info.accepted
+        if (t % FINITE_CHECK_EVERY == 0 or t == n_total - 1) and not bool(torch.isfinite(state.energy).all()):
+            raise FloatingPointError(
+                f"{type(sampler).__name__} produced non-finite energies by step {t}: the chains diverged "
+                "(lower step_size; for a network energy, clip gradients or regularise its scale)")
+        yield t, state, info
+    if moved is not None and n_total > 0 and not bool(moved.any()):
+        warnings.warn(
+            f"{type(sampler).__name__}: no proposal was accepted in {n_total} steps on any chain, so every "
+            "sample equals its start. Likely causes: step_size far too large, or an energy/gradient that is "
+            "NaN or infinite at the proposals.", RuntimeWarning, stacklevel=3)
+
+
+def run(sampler: Sampler, x0, n_steps: int, *, generator: torch.Generator | None = None,
+        progress: bool = False):
+    r"""Advance a batch of chains ``n_steps`` steps and return the final state (nothing is stored).
+
+    The loop of training (short-run negatives), annealing and AIS: it costs
+    ``n_steps`` sampler steps and no memory beyond one state.
+
+    Parameters
+    ----------
+    sampler : Sampler, bound to an energy
+    x0 : Tensor ``(n_chains, *event_shape)`` or a state to continue from
+    n_steps : int, ``>= 0``
+    generator : torch.Generator, optional; on the chains' device
+    progress : bool, show a progress bar
+
+    Returns
+    -------
+    the sampler's state (``.position`` holds the chains, detached)
+
+    Raises
+    ------
+    FloatingPointError
+        If the chains' energies become NaN or infinite.
+
+    Examples
+    --------
+    >>> from ebmbook.energies import Gaussian
+    >>> from ebmbook.samplers import ULA
+    >>> state = run(ULA(Gaussian(torch.zeros(2), torch.eye(2)), step_size=0.1), torch.zeros(8, 2), 50,
+    ...             generator=torch.Generator().manual_seed(0))
+    >>> state.position.shape
+    torch.Size([8, 2])
+
+    Used in chapters 5 to 9.
+    """
+    state, _ = _start(sampler, x0, generator)
+    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    for _, state, _ in _advance(sampler, state, n_steps, generator, progress):
+        pass
+    return state
+
+
+def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
                  thin: int = 1, generator: torch.Generator | None = None,
                  progress: bool = False) -> Trace:
     r"""Run ``burn_in + n_steps`` steps of ``sampler`` on a batch of chains and keep every ``thin``-th draw.
@@ -46,8 +135,9 @@ def sample_chain(sampler: Sampler, x0: torch.Tensor | State, n_steps: int, *, bu
 
     Parameters
     ----------
-    sampler : Sampler
-    x0 : Tensor ``(n_chains, *event_shape)`` or a State to continue from
+    sampler : Sampler, bound to an energy
+    x0 : Tensor ``(n_chains, *event_shape)`` or a state (any sampler state with
+        ``position`` and ``energy``) to continue from
     n_steps : int, steps after burn-in
     burn_in : int, steps discarded first
     thin : int, keep draws ``thin, 2*thin, ...`` after burn-in (``n_steps // thin`` kept)
@@ -64,6 +154,11 @@ def sample_chain(sampler: Sampler, x0: torch.Tensor | State, n_steps: int, *, bu
         If the chains' energies become NaN or infinite (e.g. an unadjusted step
         size so large that the chains blow up).
 
+    Warns
+    -----
+    RuntimeWarning
+        If a Metropolis-type sampler accepted nothing on any chain over the run.
+
     Examples
     --------
     >>> from ebmbook.energies import Gaussian
@@ -76,54 +171,33 @@ def sample_chain(sampler: Sampler, x0: torch.Tensor | State, n_steps: int, *, bu
 
     Used in every chapter that samples.
     """
-    if not isinstance(sampler, Sampler):
-        raise TypeError(f"sampler must be an ebmbook Sampler, got {type(sampler).__name__}")
+    state, n_grad = _start(sampler, x0, generator)
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     burn_in = check_int(burn_in, "burn_in", minimum=0)
     thin = check_int(thin, "thin", minimum=1)
     if n_steps < thin:
         raise ValueError(f"n_steps ({n_steps}) must be >= thin ({thin}) to keep any draw")
-    if isinstance(x0, State):
-        state = x0
-        n_grad = 0
-    else:
-        state = sampler.init(x0)
-        n_grad = 1 if sampler.uses_grad else 0
-    total = burn_in + n_steps
-    steps = range(total)
-    if progress:
-        from tqdm.auto import tqdm
-
-        steps = tqdm(steps, desc=type(sampler).__name__, leave=False)
     # Outputs are allocated once and filled in place: appending per-step tensors to
     # lists and stacking them at the end makes the allocator return and re-fault
     # large buffers every step (measured in benchmarks/bench_langevin.py).
     pos, energy = state.position, state.energy
-    n_kept = n_steps // thin
-    samples = torch.empty((n_kept, *pos.shape), dtype=pos.dtype, device=pos.device)
-    energies = torch.empty((n_kept, *energy.shape), dtype=energy.dtype, device=energy.device)
-    acceptance = torch.empty((n_steps, *energy.shape), dtype=energy.dtype, device=energy.device)
+    prob_dtype = energy.dtype if energy.is_floating_point() else torch.get_default_dtype()
+    samples = torch.empty((n_steps // thin, *pos.shape), dtype=pos.dtype, device=pos.device)
+    energies = torch.empty((n_steps // thin, *energy.shape), dtype=prob_dtype, device=energy.device)
+    acceptance = torch.empty((n_steps, *energy.shape), dtype=prob_dtype, device=energy.device)
     kept = 0
-    for t in steps:
-        state, info = sampler.step(state, generator=generator)
-        # Checking finiteness makes a GPU wait for the result, so check every few steps.
-        if (t % FINITE_CHECK_EVERY == 0 or t == total - 1) and not bool(torch.isfinite(state.energy).all()):
-            raise FloatingPointError(
-                f"{type(sampler).__name__} produced non-finite energies by step {t}: "
-                "the chains diverged (reduce the step size)"
-            )
+    for t, state, info in _advance(sampler, state, burn_in + n_steps, generator, progress):
         if t >= burn_in:
             acceptance[t - burn_in] = info.acceptance_prob
             if (t - burn_in + 1) % thin == 0:
                 samples[kept] = state.position
                 energies[kept] = state.energy
                 kept += 1
-    n_grad += total * sampler.grad_evals_per_step
     return Trace(
         samples=samples,
         energies=energies,
         acceptance_prob=acceptance,
-        acceptance_rate=float(acceptance.float().mean()),
-        n_grad_evals=n_grad,
+        acceptance_rate=float(acceptance.mean()),
+        n_grad_evals=n_grad + (burn_in + n_steps) * sampler.grad_evals_per_step,
         final_state=state,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..energies.base import evaluate_energy
-from ..utils import check_positive
+from ..utils import check_spins, check_tensor
 from .base import Info, Sampler, State
 
 __all__ = ["Gibbs", "colour_classes"]
@@ -38,13 +38,18 @@ def colour_classes(couplings: torch.Tensor) -> list[torch.Tensor]:
 
 
 class Gibbs(Sampler):
-    r"""Heat-bath sampler for :math:`E(s) = -\tfrac12 s^\top J s - h^\top s` at temperature :math:`T`.
+    r"""Heat-bath sampler for :math:`E(s) = -\tfrac12 s^\top J s - h^\top s`.
 
     Each site is redrawn from its exact conditional
 
-    .. math:: p(s_i = +1 \mid s_{-i}) = \sigma\!\big(2 (Js + h)_i / T\big),
+    .. math:: p(s_i = +1 \mid s_{-i}) = \sigma\!\big(2 (Js + h)_i\big),
 
-    so every update is accepted. One ``step`` is one sweep over all sites:
+    so every update is accepted. To sample at temperature :math:`T`, give it
+    ``Tempered(ising, T)`` (the one temperature rule of the package): a tempered
+    Ising model exposes couplings :math:`J/T` and field :math:`h/T`, so the
+    conditional becomes :math:`\sigma(2 (Js + h)_i / T)` and states hold
+    :math:`E/T`, exactly as for :class:`SpinFlipMetropolis`. One ``step`` is one
+    sweep over all sites:
 
     - ``"sequential"``: sites in order :math:`1, \dots, n`;
     - ``"random"``: :math:`n` sites drawn uniformly (independently per chain);
@@ -54,46 +59,52 @@ class Gibbs(Sampler):
 
     Parameters
     ----------
-    energy : :class:`ebmbook.energies.Ising` (anything with ``couplings`` and ``field``)
-    temperature : float, positive
+    energy : :class:`ebmbook.energies.Ising` or ``Tempered(Ising, T)`` (anything with
+        ``couplings`` and ``field``); optional (see :meth:`bind`)
     schedule : {'sequential', 'random', 'checkerboard'}
 
     Attributes
     ----------
     classes : list of LongTensor or None
-        The independent sets redrawn together (``"checkerboard"`` only).
+        The independent sets redrawn together (``"checkerboard"`` only; computed
+        when the energy is bound).
 
     Examples
     --------
-    >>> from ebmbook.energies import Ising
-    >>> gibbs = Gibbs(Ising.lattice(8), temperature=2.5, schedule="checkerboard")
+    >>> from ebmbook.energies import Ising, Tempered
+    >>> gibbs = Gibbs(Tempered(Ising.lattice(8), 2.5), schedule="checkerboard")
     >>> state = gibbs.init(torch.ones(16, 64))
 
     Used in chapter 2.
     """
 
-    def __init__(self, energy, temperature: float = 1.0, schedule: str = "sequential"):
-        super().__init__(energy)
-        if not (hasattr(energy, "couplings") and hasattr(energy, "field")):
-            raise TypeError("Gibbs needs an Ising-type energy with `couplings` and `field` attributes")
+    def __init__(self, energy=None, schedule: str = "sequential"):
+        if not isinstance(schedule, str):
+            raise TypeError("schedule must be 'sequential', 'random' or 'checkerboard'; Gibbs has no temperature "
+                            "argument: sample exp(-E/T) with Gibbs(Tempered(ising, T))")
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-        self.temperature = check_positive(temperature, "temperature")
         self.schedule = schedule
-        self.classes = colour_classes(energy.couplings) if schedule == "checkerboard" else None
+        self.classes = None
+        super().__init__(energy)
+
+    def _check_energy(self, energy) -> None:
+        if not (hasattr(energy, "couplings") and hasattr(energy, "field")):
+            raise TypeError("Gibbs needs an Ising-type energy with `couplings` and `field` attributes "
+                            f"(an Ising model, or Tempered(ising, T)), got {type(energy).__name__}")
+        self.classes = colour_classes(energy.couplings) if self.schedule == "checkerboard" else None
 
     def init(self, x0: torch.Tensor) -> State:
-        state = super().init(x0)
-        if x0.ndim != 2 or x0.shape[1] != self.energy.couplings.shape[0]:
-            raise ValueError(
-                f"x0 must have shape (n_chains, {self.energy.couplings.shape[0]}), got {tuple(x0.shape)}"
-            )
-        if not bool(((x0 == 1) | (x0 == -1)).all()):
-            raise ValueError("x0 must contain only spins -1 and +1")
-        return state
+        self._require_energy()
+        n = self.energy.couplings.shape[0]
+        check_tensor(x0, "x0")
+        if x0.ndim != 2 or x0.shape[1] != n:
+            raise ValueError(f"x0 must have shape (n_chains, {n}), got {tuple(x0.shape)}")
+        check_spins(x0, "x0")
+        return super().init(x0)
 
     def _redraw(self, s: torch.Tensor, local: torch.Tensor, generator) -> torch.Tensor:
-        p_up = torch.sigmoid(2.0 * local / self.temperature)
+        p_up = torch.sigmoid(2.0 * local)
         u = torch.rand(p_up.shape, generator=generator, device=s.device, dtype=s.dtype)
         return torch.where(u < p_up, 1.0, -1.0).to(s.dtype)
 
@@ -118,5 +129,5 @@ class Gibbs(Sampler):
                 s[rows, site] = self._redraw(s, local, generator)
         with torch.no_grad():
             e = evaluate_energy(self.energy, s)
-        ones = torch.ones(batch, device=s.device, dtype=s.dtype)
+        ones = torch.ones(batch, device=s.device, dtype=e.dtype)
         return State(s, e, None), Info(ones, torch.ones(batch, dtype=torch.bool, device=s.device))

@@ -5,7 +5,7 @@ import torch
 
 from ..energies.base import energy_and_grad
 from ..utils import check_int, check_positive
-from .base import Info, Sampler, State, _where, metropolis_accept
+from .base import Info, Sampler, State, _required_step_size, _where, metropolis_accept
 
 __all__ = ["HMC", "leapfrog"]
 
@@ -59,8 +59,8 @@ class HMC(Sampler):
 
     Parameters
     ----------
-    energy : callable, differentiable
-    step_size : float, :math:`\epsilon > 0`
+    energy : callable, differentiable; optional (see :meth:`bind`)
+    step_size : float, :math:`\epsilon > 0` (required)
     n_leapfrog : int, :math:`L \ge 1`
     mass : float, :math:`m > 0`
 
@@ -71,16 +71,17 @@ class HMC(Sampler):
     >>> state = hmc.init(torch.zeros(100, 2))
     >>> state, info = hmc.step(state, generator=torch.Generator().manual_seed(0))
 
-    Used in chapter 2.
+    Used in chapters 2 and 5.
     """
 
     uses_grad = True
+    metropolis = True
 
-    def __init__(self, energy, step_size: float, n_leapfrog: int = 10, mass: float = 1.0):
-        super().__init__(energy)
-        self.step_size = check_positive(step_size, "step_size")
+    def __init__(self, energy=None, step_size: float | None = None, n_leapfrog: int = 10, mass: float = 1.0):
+        self.step_size = _required_step_size(step_size, "HMC")
         self.n_leapfrog = check_int(n_leapfrog, "n_leapfrog", minimum=1)
         self.mass = check_positive(mass, "mass")
+        super().__init__(energy)
 
     @property
     def grad_evals_per_step(self) -> int:

@@ -6,8 +6,7 @@ import math
 import torch
 
 from ..energies.base import energy_and_grad
-from ..utils import check_positive
-from .base import Info, Sampler, State, _where, metropolis_accept
+from .base import Info, Sampler, State, _required_step_size, _where, metropolis_accept
 
 __all__ = ["ULA", "MALA"]
 
@@ -27,8 +26,9 @@ class ULA(Sampler):
 
     Parameters
     ----------
-    energy : callable ``(batch, *event) -> (batch,)``, differentiable
-    step_size : float, :math:`\epsilon > 0`
+    energy : callable ``(batch, *event) -> (batch,)``, differentiable; optional
+        (an unbound sampler gets one from :meth:`bind`)
+    step_size : float, :math:`\epsilon > 0` (required)
     noise_scale : float, optional, :math:`\sigma \ge 0`; default :math:`\sqrt{2\epsilon}`
 
     Attributes
@@ -41,6 +41,7 @@ class ULA(Sampler):
     >>> ula = ULA(Gaussian(torch.zeros(2), torch.eye(2)), step_size=0.1)
     >>> state = ula.init(torch.zeros(100, 2))
     >>> state, info = ula.step(state, generator=torch.Generator().manual_seed(0))
+    >>> unbound = ULA(step_size=0.1).bind(Gaussian(torch.zeros(2), torch.eye(2)))
 
     Used in chapters 2 and 5.
     """
@@ -48,9 +49,9 @@ class ULA(Sampler):
     grad_evals_per_step = 1
     uses_grad = True
 
-    def __init__(self, energy, step_size: float, noise_scale: float | None = None):
+    def __init__(self, energy=None, step_size: float | None = None, noise_scale: float | None = None):
+        self.step_size = _required_step_size(step_size, type(self).__name__)
         super().__init__(energy)
-        self.step_size = check_positive(step_size, "step_size")
         if noise_scale is None:
             noise_scale = math.sqrt(2.0 * self.step_size)
         if isinstance(noise_scale, bool) or not isinstance(noise_scale, (int, float)) \
@@ -63,11 +64,15 @@ class ULA(Sampler):
         """Temperature implied by the step/noise pair, :math:`T = \\sigma^2 / (2\\epsilon)`."""
         return self.noise_scale**2 / (2.0 * self.step_size)
 
+    def _move(self, x: torch.Tensor, grad: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        r"""The update :math:`x - \epsilon \nabla E + \sigma \xi` (SGLD adds clipping and clamping here)."""
+        return x - self.step_size * grad + self.noise_scale * noise
+
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
         self._check_state(state)
         x = state.position
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        x_new = x - self.step_size * state.grad + self.noise_scale * noise
+        x_new = self._move(x, state.grad, noise)
         e, g = energy_and_grad(self.energy, x_new)
         ones = torch.ones_like(e)
         return State(x_new, e, g), Info(ones, torch.ones_like(e, dtype=torch.bool))
@@ -87,8 +92,8 @@ class MALA(Sampler):
 
     Parameters
     ----------
-    energy : callable, differentiable
-    step_size : float, :math:`\epsilon > 0`
+    energy : callable, differentiable; optional (see :meth:`bind`)
+    step_size : float, :math:`\epsilon > 0` (required)
 
     Examples
     --------
@@ -96,15 +101,16 @@ class MALA(Sampler):
     >>> mala = MALA(Gaussian(torch.zeros(2), torch.eye(2)), step_size=0.5)
     >>> state = mala.init(torch.zeros(100, 2))
 
-    Used in chapter 2.
+    Used in chapters 2 and 5.
     """
 
     grad_evals_per_step = 1
     uses_grad = True
+    metropolis = True
 
-    def __init__(self, energy, step_size: float):
+    def __init__(self, energy=None, step_size: float | None = None):
+        self.step_size = _required_step_size(step_size, type(self).__name__)
         super().__init__(energy)
-        self.step_size = check_positive(step_size, "step_size")
 
     def _log_q(self, to: torch.Tensor, frm: torch.Tensor, grad_frm: torch.Tensor) -> torch.Tensor:
         """Log proposal density up to a constant, summed over event dims: shape ``(batch,)``."""
@@ -121,3 +127,4 @@ class MALA(Sampler):
         prob, accepted = metropolis_accept(log_ratio, generator)
         new = State(_where(accepted, y, x), torch.where(accepted, e_y, e), _where(accepted, g_y, g))
         return new, Info(prob, accepted)
+

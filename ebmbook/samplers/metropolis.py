@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 
 from ..energies.base import evaluate_energy
-from ..utils import check_int, check_positive
-from .base import Info, Sampler, State, _where, metropolis_accept
+from ..utils import check_int, check_spins, check_tensor
+from .base import Info, Sampler, State, _required_step_size, _where, metropolis_accept
 
 __all__ = ["RandomWalkMetropolis", "SpinFlipMetropolis"]
 
@@ -22,8 +22,8 @@ class RandomWalkMetropolis(Sampler):
 
     Parameters
     ----------
-    energy : callable ``(batch, *event) -> (batch,)``
-    step_size : float, the proposal standard deviation :math:`\sigma`
+    energy : callable ``(batch, *event) -> (batch,)``; optional (see :meth:`bind`)
+    step_size : float, the proposal standard deviation :math:`\sigma` (required)
 
     Examples
     --------
@@ -35,9 +35,11 @@ class RandomWalkMetropolis(Sampler):
     Used in chapter 2.
     """
 
-    def __init__(self, energy, step_size: float):
+    metropolis = True
+
+    def __init__(self, energy=None, step_size: float | None = None):
+        self.step_size = _required_step_size(step_size, type(self).__name__)
         super().__init__(energy)
-        self.step_size = check_positive(step_size, "step_size")
 
     def log_acceptance_ratio(self, energy_current: torch.Tensor, energy_proposed: torch.Tensor) -> torch.Tensor:
         """:math:`\\log r = E(x) - E(x')` (symmetric proposal)."""
@@ -56,54 +58,58 @@ class RandomWalkMetropolis(Sampler):
 
 
 class SpinFlipMetropolis(Sampler):
-    r"""Single-spin-flip Metropolis on :math:`\{-1,+1\}^n`, targeting :math:`\exp(-E(s)/T)`.
+    r"""Single-spin-flip Metropolis on :math:`\{-1,+1\}^n`, targeting :math:`\exp(-E(s))`.
 
     Each chain picks a site :math:`i` uniformly at random and proposes flipping it:
 
-    .. math:: \alpha = \min\big(1, \exp(-(E(s^{(i)}) - E(s)) / T)\big).
+    .. math:: \alpha = \min\big(1, \exp(-(E(s^{(i)}) - E(s)))\big).
 
     Works for any energy on spins (Ising, Hopfield, ...): it costs one energy
-    evaluation per flip, batched over chains.
+    evaluation per flip, batched over chains. To sample at temperature
+    :math:`T`, give it ``Tempered(E, T)`` (the one temperature rule of the
+    package): it then targets :math:`\exp(-E/T)` and its states hold :math:`E/T`.
 
     Parameters
     ----------
-    energy : callable ``(batch, n) -> (batch,)``
-    temperature : float, positive
+    energy : callable ``(batch, n) -> (batch,)``; optional (see :meth:`bind`)
     flips_per_step : int
         Proposed flips per ``step`` (``n`` makes one step a sweep on average).
 
     Examples
     --------
-    >>> from ebmbook.energies import Ising
-    >>> s = SpinFlipMetropolis(Ising.chain(10), temperature=2.0, flips_per_step=10)
+    >>> from ebmbook.energies import Ising, Tempered
+    >>> s = SpinFlipMetropolis(Tempered(Ising.chain(10), 2.0), flips_per_step=10)
     >>> state = s.init(torch.ones(4, 10))
 
     Used in chapter 2.
     """
 
-    def __init__(self, energy, temperature: float = 1.0, flips_per_step: int = 1):
-        super().__init__(energy)
-        self.temperature = check_positive(temperature, "temperature")
+    metropolis = True
+
+    def __init__(self, energy=None, flips_per_step: int = 1):
+        if isinstance(flips_per_step, float):
+            raise TypeError("flips_per_step must be an integer; SpinFlipMetropolis has no temperature argument: "
+                            "sample exp(-E/T) with SpinFlipMetropolis(Tempered(energy, T))")
         self.flips_per_step = check_int(flips_per_step, "flips_per_step", minimum=1)
+        super().__init__(energy)
 
     def init(self, x0: torch.Tensor) -> State:
-        state = super().init(x0)
+        check_tensor(x0, "x0")
         if x0.ndim != 2:
             raise ValueError(f"x0 must have shape (n_chains, n_spins), got {tuple(x0.shape)}")
-        if not bool(((x0 == 1) | (x0 == -1)).all()):
-            raise ValueError("x0 must contain only spins -1 and +1")
-        return state
+        check_spins(x0, "x0")
+        return super().init(x0)
 
     def log_acceptance_ratio(self, energy_current: torch.Tensor, energy_proposed: torch.Tensor) -> torch.Tensor:
-        """:math:`\\log r = -(E(s') - E(s)) / T` (flipping a uniformly chosen site is symmetric)."""
-        return -(energy_proposed - energy_current) / self.temperature
+        """:math:`\\log r = -(E(s') - E(s))` (flipping a uniformly chosen site is symmetric)."""
+        return -(energy_proposed - energy_current)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
         self._check_state(state)
         s, e = state.position, state.energy
         batch, n = s.shape
         rows = torch.arange(batch, device=s.device)
-        prob_sum = torch.zeros(batch, device=s.device, dtype=s.dtype)
+        prob_sum = torch.zeros_like(e)
         moved = torch.zeros(batch, device=s.device, dtype=torch.bool)
         for _ in range(self.flips_per_step):
             site = torch.randint(n, (batch,), generator=generator, device=s.device)

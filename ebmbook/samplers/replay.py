@@ -5,7 +5,7 @@ from typing import Callable
 
 import torch
 
-from ..utils import check_finite, check_int, check_probability, check_tensor
+from ..utils import _check_real, check_finite, check_int, check_generator, check_probability, check_tensor
 
 __all__ = ["ReplayBuffer", "uniform_noise"]
 
@@ -13,12 +13,17 @@ InitFn = Callable[..., torch.Tensor]
 
 
 def uniform_noise(low: float = -1.0, high: float = 1.0) -> InitFn:
-    """An initial distribution: ``init(n, shape, generator, device) -> U(low, high)`` samples."""
+    """An initial distribution: ``init(n, shape, generator, device, dtype=None) -> U(low, high)`` samples.
+
+    Draws on ``device`` (which must be the generator's), in ``dtype`` (default: torch's default dtype).
+    """
+    low, high = _check_real(low, "low"), _check_real(high, "high")
     if not low < high:
         raise ValueError(f"low must be < high, got {low}, {high}")
 
-    def init(n: int, shape: tuple[int, ...], generator: torch.Generator | None, device) -> torch.Tensor:
-        u = torch.rand((n, *shape), generator=generator, device=device)
+    def init(n: int, shape: tuple[int, ...], generator: torch.Generator | None, device,
+             dtype: torch.dtype | None = None) -> torch.Tensor:
+        u = torch.rand((n, *shape), generator=generator, device=device, dtype=dtype)
         return low + (high - low) * u
 
     return init
@@ -42,6 +47,9 @@ class ReplayBuffer:
     init : callable ``(n, shape, generator, device) -> Tensor``, the initial
         distribution (default :func:`uniform_noise` on [-1, 1])
     device : where the buffer lives
+    dtype : its floating dtype (default: what ``init`` returns); :meth:`to` changes
+        device and dtype later (:class:`~ebmbook.losses.ContrastiveDivergence`
+        moves the buffer to its data's device and dtype)
 
     Examples
     --------
@@ -54,22 +62,38 @@ class ReplayBuffer:
 
     def __init__(self, capacity: int, event_shape: tuple[int, ...], reinit_prob: float = 0.05,
                  init: InitFn | None = None, device: torch.device | str | None = None, *,
-                 generator: torch.Generator | None = None):
+                 dtype: torch.dtype | None = None, generator: torch.Generator | None = None):
         self.capacity = check_int(capacity, "capacity", minimum=1)
         self.event_shape = tuple(check_int(s, "event_shape", minimum=1) for s in event_shape)
         self.reinit_prob = check_probability(reinit_prob, "reinit_prob")
         self.init = init if init is not None else uniform_noise()
         if not callable(self.init):
             raise TypeError("init must be callable (n, shape, generator, device) -> Tensor")
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+        check_generator(generator, "generator", device=device)
         self.device = torch.device(device) if device is not None else (
             generator.device if generator is not None else torch.device("cpu"))
+        self.dtype = dtype
         self.buffer = self._fresh(self.capacity, generator)
+        self.dtype = self.buffer.dtype
 
     def _fresh(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         x = self.init(n, self.event_shape, generator, self.device)
         if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, *self.event_shape):
             raise ValueError(f"init must return a tensor of shape ({n}, {', '.join(map(str, self.event_shape))})")
-        return x.to(self.device)
+        if not x.is_floating_point():
+            raise TypeError(f"init must return floating-point samples, got dtype {x.dtype}")
+        return x.to(self.device, self.dtype if self.dtype is not None else x.dtype)
+
+    def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "ReplayBuffer":
+        """Move the stored samples (and future fresh draws) to ``device`` / ``dtype``; returns ``self``."""
+        if device is not None:
+            self.device = torch.device(device)
+        if dtype is not None:
+            self.dtype = dtype
+        self.buffer = self.buffer.to(self.device, self.dtype)
+        return self
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw ``n`` samples (a copy) and the slots they came from, shapes ``(n, *event)`` and ``(n,)``."""
@@ -100,5 +124,8 @@ class ReplayBuffer:
         if tuple(buffer.shape) != (self.capacity, *self.event_shape):
             raise ValueError(f"buffer in state has shape {tuple(buffer.shape)}, expected "
                              f"({self.capacity}, {', '.join(map(str, self.event_shape))})")
+        if not isinstance(buffer, torch.Tensor) or not buffer.is_floating_point():
+            raise ValueError("buffer in state must be a floating-point tensor")
         self.buffer = buffer.to(self.device).clone()
+        self.dtype = self.buffer.dtype
         self.reinit_prob = float(state["reinit_prob"])

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..energies.base import energy_and_grad
-from ..utils import check_int, check_positive
-from .base import Info, State
+from ..utils import check_positive
 from .langevin import ULA
 
 __all__ = ["SGLD"]
@@ -24,10 +22,14 @@ class SGLD(ULA):
     chains do not sample :math:`\exp(-E)`; training adapts the energy so that
     *they* produce data-like samples (Nijkamp et al., 2019).
 
+    SGLD is :class:`ULA` with two options and no step of its own: it only
+    changes the move (:meth:`_move`), so everything else (binding, states,
+    :func:`~ebmbook.samplers.run`) is ULA's.
+
     Parameters
     ----------
-    energy : callable, differentiable
-    step_size : float, :math:`\epsilon > 0`
+    energy : callable, differentiable; optional (see :meth:`bind`)
+    step_size : float, :math:`\epsilon > 0` (required)
     noise_scale : float, optional, :math:`\sigma \ge 0` (default :math:`\sqrt{2\epsilon}`)
     grad_clip : float, optional, clip each sample's gradient to this Euclidean norm
     clamp : (low, high), optional, clamp positions after each step (e.g. pixel range)
@@ -35,18 +37,19 @@ class SGLD(ULA):
     Examples
     --------
     >>> from ebmbook.models import MLPEnergy
-    >>> sgld = SGLD(MLPEnergy(2), step_size=0.1, noise_scale=0.01, clamp=(-4.0, 4.0))
-    >>> x = sgld.run(torch.rand(128, 2), n_steps=20, generator=torch.Generator().manual_seed(0))
+    >>> from ebmbook.samplers import run
+    >>> sgld = SGLD(step_size=0.1, noise_scale=0.01, clamp=(-4.0, 4.0))
+    >>> state = run(sgld.bind(MLPEnergy(2)), torch.rand(128, 2), 20, generator=torch.Generator().manual_seed(0))
 
     Used in chapter 5.
     """
 
-    def __init__(self, energy, step_size: float, noise_scale: float | None = None,
+    def __init__(self, energy=None, step_size: float | None = None, noise_scale: float | None = None,
                  grad_clip: float | None = None, clamp: tuple[float, float] | None = None):
         super().__init__(energy, step_size, noise_scale)
         self.grad_clip = check_positive(grad_clip, "grad_clip") if grad_clip is not None else None
         if clamp is not None:
-            if len(clamp) != 2 or not float(clamp[0]) < float(clamp[1]):
+            if not isinstance(clamp, (tuple, list)) or len(clamp) != 2 or not float(clamp[0]) < float(clamp[1]):
                 raise ValueError(f"clamp must be (low, high) with low < high, got {clamp}")
             clamp = (float(clamp[0]), float(clamp[1]))
         self.clamp = clamp
@@ -58,32 +61,6 @@ class SGLD(ULA):
         scale = (self.grad_clip / norm).clamp(max=1.0)
         return grad * scale.reshape(-1, *([1] * (grad.ndim - 1)))
 
-    def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
-        x = state.position
-        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        x_new = x - self.step_size * self._clipped(state.grad) + self.noise_scale * noise
-        if self.clamp is not None:
-            x_new = x_new.clamp(*self.clamp)
-        e, g = energy_and_grad(self.energy, x_new)
-        ones = torch.ones_like(e)
-        return State(x_new, e, g), Info(ones, torch.ones_like(e, dtype=torch.bool))
-
-    def run(self, x0: torch.Tensor, n_steps: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Run ``n_steps`` from ``x0`` and return only the final positions (detached).
-
-        The training loop's sampler: no trace is stored, and each step costs one
-        energy+gradient evaluation.
-
-        Raises
-        ------
-        FloatingPointError
-            If the chains' energies become non-finite.
-        """
-        n_steps = check_int(n_steps, "n_steps", minimum=0)
-        state = self.init(x0)
-        for t in range(n_steps):
-            state, _ = self.step(state, generator=generator)
-        if not bool(torch.isfinite(state.energy).all()):
-            raise FloatingPointError("SGLD chains reached non-finite energies: lower step_size or set grad_clip")
-        return state.position.detach()
+    def _move(self, x: torch.Tensor, grad: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        x_new = super()._move(x, self._clipped(grad), noise)
+        return x_new.clamp(*self.clamp) if self.clamp is not None else x_new

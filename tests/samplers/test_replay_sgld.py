@@ -6,7 +6,7 @@ from scipy import stats
 
 from conftest import ALPHA
 from ebmbook.energies import Gaussian
-from ebmbook.samplers import SGLD, ULA, ReplayBuffer, sample_chain, uniform_noise
+from ebmbook.samplers import SGLD, ULA, ReplayBuffer, run, sample_chain, uniform_noise
 
 
 def test_buffer_reinitialises_at_the_stated_rate():
@@ -57,7 +57,7 @@ def test_sgld_temperature_of_the_deep_ebm_convention():
     eps, sigma = 0.1, 0.1
     gauss = Gaussian(torch.zeros(1), torch.eye(1))
     sgld = SGLD(gauss, eps, sigma)
-    x = sgld.run(torch.zeros(20000, 1), 300, generator=torch.Generator().manual_seed(0))
+    x = run(sgld, torch.zeros(20000, 1), 300, generator=torch.Generator().manual_seed(0)).position
     expected_std = sigma / math.sqrt(2 * eps - eps**2)
     assert stats.kstest(x.squeeze(1).double().numpy(), stats.norm(0, expected_std).cdf).pvalue > ALPHA
     assert sgld.temperature == pytest.approx(sigma**2 / (2 * eps))
@@ -65,12 +65,12 @@ def test_sgld_temperature_of_the_deep_ebm_convention():
 
 def test_sgld_clamp_and_gradient_clip():
     gauss = Gaussian(torch.zeros(2), torch.eye(2))
-    x = SGLD(gauss, 0.5, 0.1, clamp=(2.0, 3.0)).run(torch.full((16, 2), 2.5), 5,
-                                                    generator=torch.Generator().manual_seed(0))
+    x = run(SGLD(gauss, 0.5, 0.1, clamp=(2.0, 3.0)), torch.full((16, 2), 2.5), 5,
+            generator=torch.Generator().manual_seed(0)).position
     assert bool(((x >= 2.0) & (x <= 3.0)).all())
     # With no noise and clipping to norm 0.1, one step moves each point by exactly 0.5 * 0.1.
     far = torch.full((4, 2), 100.0)
-    y = SGLD(gauss, 0.5, 0.0, grad_clip=0.1).run(far, 1)
+    y = run(SGLD(gauss, 0.5, 0.0, grad_clip=0.1), far, 1).position
     torch.testing.assert_close((far - y).norm(dim=1), torch.full((4,), 0.05))
 
 
@@ -82,3 +82,13 @@ def test_sgld_bad_input():
         SGLD(gauss, 0.1, grad_clip=0.0)
     with pytest.raises(ValueError, match="step_size"):
         SGLD(gauss, -1.0)
+
+
+def test_buffer_follows_a_float64_model():
+    buf = ReplayBuffer(20, (2,), generator=torch.Generator().manual_seed(0))
+    assert buf.buffer.dtype == torch.float32
+    buf.to(dtype=torch.float64)
+    x, idx = buf.sample(30, generator=torch.Generator().manual_seed(1))   # fresh draws too
+    assert x.dtype == torch.float64 and buf.buffer.dtype == torch.float64
+    assert ReplayBuffer(5, (2,), dtype=torch.float64).buffer.dtype == torch.float64
+    assert uniform_noise()(3, (2,), None, "cpu", torch.float64).dtype == torch.float64
