@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 from typing import NamedTuple
 
 import numpy as np
@@ -80,8 +81,9 @@ def load_digits(binarize: bool = False, threshold: float = 7.0, scale: bool = Tr
     """
     try:
         from sklearn.datasets import load_digits as sk_load_digits
-    except ImportError as err:  # scikit-learn is in the `book` and `test` extras
-        raise ImportError("load_digits needs scikit-learn: pip install scikit-learn") from err
+    except ImportError as err:  # an optional dependency: the `data` extra (also in `book` and `test`)
+        raise ImportError("load_digits needs scikit-learn, which ships the digits and which the core "
+                          'package does not install: pip install "ebmbook[data]" (or scikit-learn)') from err
 
     test_size = check_probability(test_size, "test_size")
     if test_size >= 1:
@@ -113,15 +115,23 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     """
     if not os.path.exists(os.fspath(path)):
         raise FileNotFoundError(f"IDX file not found: {path} (ebmbook never downloads data; supply the file)")
-    with _open(path, "rb") as f:
-        header = f.read(4)
-        if len(header) != 4 or header[0] != 0 or header[1] != 0 or header[2] not in _IDX_TYPES:
-            raise ValueError(f"{path} is not an IDX file (bad magic number)")
-        dtype = np.dtype(_IDX_TYPES[header[2]])
-        ndim = header[3]
-        dims = struct.unpack(">" + "I" * ndim, f.read(4 * ndim))
-        count = int(np.prod(dims)) if dims else 1
-        payload = f.read()
+    try:
+        with _open(path, "rb") as f:
+            header = f.read(4)
+            if len(header) != 4 or header[0] != 0 or header[1] != 0 or header[2] not in _IDX_TYPES:
+                raise ValueError(f"{path} is not an IDX file (bad magic number)")
+            dtype = np.dtype(_IDX_TYPES[header[2]])
+            ndim = header[3]
+            raw_dims = f.read(4 * ndim)
+            if len(raw_dims) != 4 * ndim:
+                raise ValueError(f"{path}: truncated IDX header (expected {ndim} dimension sizes)")
+            dims = struct.unpack(">" + "I" * ndim, raw_dims)
+            count = int(np.prod(dims)) if dims else 1
+            payload = f.read()
+    except (EOFError, OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: corrupt or truncated file ({type(err).__name__}: {err})") from err
     if len(payload) != count * dtype.itemsize:
         raise ValueError(f"{path}: expected {count * dtype.itemsize} data bytes for shape {dims}, got {len(payload)}")
     return np.frombuffer(payload, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
@@ -149,7 +159,9 @@ def load_mnist(images_path: str | os.PathLike, labels_path: str | os.PathLike, b
     ----------
     images_path : path to e.g. ``train-images-idx3-ubyte(.gz)``, shape ``(n, H, W)`` uint8
     labels_path : path to the matching labels file, shape ``(n,)``
-    binarize : bool, map pixels to {0, 1} by ``pixel > threshold``; otherwise scale to [0, 1]
+    binarize : bool, map pixels to {0, 1} by ``pixel > threshold`` (in the stored units); otherwise
+        scale to [0, 1]: integer images are divided by their type's maximum (255 for MNIST's
+        uint8), floating images must already lie in [0, 1] and are kept as stored
     test_size : float, fraction held out (0 keeps everything in ``x_train``)
 
     Returns
@@ -166,5 +178,17 @@ def load_mnist(images_path: str | os.PathLike, labels_path: str | os.PathLike, b
     if test_size >= 1:
         raise ValueError("test_size must be < 1")
     x = images.reshape(len(images), -1).astype(np.float64)
-    x = (x > threshold).astype(np.float64) if binarize else x / 255.0
+    x = (x > threshold).astype(np.float64) if binarize else _to_unit_interval(x, images.dtype, images_path)
     return _split(x, labels.astype(np.int64), test_size, seed, images.shape[1:])
+
+
+def _to_unit_interval(x: np.ndarray, dtype: np.dtype, path) -> np.ndarray:
+    """Scale stored pixels to [0, 1] by what the stored type means, never by a blind 1/255."""
+    if np.issubdtype(dtype, np.integer):
+        if x.min(initial=0) < 0:
+            raise ValueError(f"{path}: integer images must be non-negative, got a minimum of {x.min()}")
+        return x / float(np.iinfo(dtype).max)
+    if x.size and (not np.isfinite(x).all() or x.min() < 0 or x.max() > 1):
+        raise ValueError(f"{path}: floating-point images must lie in [0, 1], got values in "
+                         f"[{np.nanmin(x):g}, {np.nanmax(x):g}]")
+    return x

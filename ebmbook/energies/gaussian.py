@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from ..utils import check_finite, check_tensor
+from ..utils import check_finite, check_generator, check_int, check_tensor
 from .base import AnalyticEnergy
 
 __all__ = ["Gaussian", "GaussianMixture"]
@@ -74,6 +74,8 @@ class Gaussian(AnalyticEnergy):
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` exact samples, shape ``(n, d)``."""
+        n = check_int(n, "n", minimum=1)
+        check_generator(generator, "generator", device=self.mean.device)
         eps = torch.randn(n, self.event_shape[0], generator=generator,
                           device=self.mean.device, dtype=self.mean.dtype)
         return self.mean + eps @ self._chol.T
@@ -179,6 +181,8 @@ class GaussianMixture(AnalyticEnergy):
     def sample(self, n: int, *, generator: torch.Generator | None = None,
                return_components: bool = False):
         """Draw ``n`` exact samples, shape ``(n, d)`` (and component labels if asked)."""
+        n = check_int(n, "n", minimum=1)
+        check_generator(generator, "generator", device=self.means.device)
         idx = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         eps = torch.randn(n, self.event_shape[0], generator=generator,
                           device=self.means.device, dtype=self.means.dtype)

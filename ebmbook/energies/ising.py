@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ..utils import check_finite, check_int, check_positive, check_square_symmetric, check_tensor
+from ..utils import _check_real, check_finite, check_int, check_positive, check_square_symmetric, check_tensor
 from .base import Energy
 
 __all__ = ["Ising", "ising_chain_log_z"]
@@ -120,28 +120,41 @@ def ising_chain_log_z(n: int, coupling: float, field: float = 0.0, temperature: 
 
     a periodic ring has :math:`Z = \lambda_+^n + \lambda_-^n` and an open chain
     :math:`Z = \sum_\pm \lambda_\pm^{n-1} (v_\pm^\top a)^2` with :math:`a_s = e^{Bs/2}`
-    and :math:`v_\pm` the eigenvectors. Computed in float64 with logs, so it is
-    accurate for long chains. Used in chapter 1 to check enumeration.
+    and :math:`v_\pm` the eigenvectors. It is computed as
+    :math:`\operatorname{tr} T^n` and :math:`a^\top T^{n-1} a` by repeated squaring
+    in log space (float64): all entries of :math:`T` are positive, so unlike the
+    eigenvalue sum nothing cancels (an odd antiferromagnetic ring) and nothing
+    overflows, whatever :math:`|J|/T` or :math:`|h|/T`; the cost is
+    :math:`O(\log n)`. Used in chapter 1 to check enumeration.
     """
     n = check_int(n, "n", minimum=2)
     t = check_positive(temperature, "temperature")
-    K, B = coupling / t, field / t
-    transfer = torch.tensor(
-        [[math.exp(K + B), math.exp(-K)], [math.exp(-K), math.exp(K - B)]], dtype=torch.float64
-    )
-    eigvals, eigvecs = torch.linalg.eigh(transfer)
+    K, B = _check_real(coupling, "coupling") / t, _check_real(field, "field") / t
+    if periodic and n == 2:
+        raise ValueError("a periodic chain needs n >= 3 (n = 2 would count one bond twice)")
+    # Work with log T and multiply matrices in log space (log-sum-exp): every entry of T is
+    # positive, so nothing cancels (an eigenvalue sum lambda_+^n + lambda_-^n does, for a
+    # frustrated odd antiferromagnetic ring) and nothing overflows however large |J|/T or |h|/T.
+    log_t = torch.tensor([[K + B, -K], [-K, K - B]], dtype=torch.float64)
     if periodic:
-        if n == 2:
-            raise ValueError("a periodic chain needs n >= 3 (n = 2 would count one bond twice)")
-        # Z = trace(T^n) = sum of lambda^n; lambda_- may be negative (antiferromagnet).
-        return _signed_logsumexp(n * torch.log(eigvals.abs()), torch.sign(eigvals) ** n)
-    a = torch.tensor([math.exp(B / 2), math.exp(-B / 2)], dtype=torch.float64)
-    proj = (eigvecs.T @ a) ** 2
-    return _signed_logsumexp((n - 1) * torch.log(eigvals.abs()) + torch.log(proj),
-                             torch.sign(eigvals) ** (n - 1))
+        return float(torch.logsumexp(torch.diagonal(_log_matrix_power(log_t, n)), 0))
+    log_a = torch.tensor([B / 2, -B / 2], dtype=torch.float64)
+    inner = _log_matrix_power(log_t, n - 1)
+    return float(torch.logsumexp((log_a[:, None] + inner + log_a[None, :]).flatten(), 0))
 
 
-def _signed_logsumexp(log_abs: torch.Tensor, signs: torch.Tensor) -> float:
-    """log(sum(signs * exp(log_abs))) for a positive total, computed stably."""
-    m = log_abs.max()
-    return float(m + torch.log((signs * torch.exp(log_abs - m)).sum()))
+def _log_matmul(log_a: torch.Tensor, log_b: torch.Tensor) -> torch.Tensor:
+    """``log(exp(log_a) @ exp(log_b))`` for matrices of positive entries, computed stably."""
+    return torch.logsumexp(log_a[:, :, None] + log_b[None, :, :], dim=1)
+
+
+def _log_matrix_power(log_m: torch.Tensor, power: int) -> torch.Tensor:
+    """``log(exp(log_m) ** power)`` by repeated squaring: O(log power) 2x2 products."""
+    result = torch.tensor([[0.0, -math.inf], [-math.inf, 0.0]], dtype=torch.float64)   # log of the identity
+    base = log_m
+    while power:
+        if power & 1:
+            result = _log_matmul(result, base)
+        base = _log_matmul(base, base)
+        power >>= 1
+    return result

@@ -61,6 +61,9 @@ class MLPEnergy(Energy):
                  spectral_norm: bool = False):
         super().__init__()
         in_features = check_int(in_features, "in_features", minimum=1)
+        if not isinstance(hidden, (tuple, list)):
+            raise TypeError(f"hidden must be a tuple of layer widths, e.g. hidden=({hidden!r},), "
+                            f"got {type(hidden).__name__}")
         if len(hidden) == 0:
             raise ValueError("hidden must list at least one layer width")
         widths = [in_features] + [check_int(h, "hidden", minimum=1) for h in hidden]

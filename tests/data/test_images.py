@@ -61,3 +61,30 @@ def test_idx_bad_files(tmp_path):
         load_mnist(tmp_path / "img", tmp_path / "lab")
     with pytest.raises(ValueError, match="images_path"):
         load_mnist(tmp_path / "lab", tmp_path / "lab")
+
+
+def test_mnist_float_images_are_not_divided_by_255(tmp_path):
+    images = np.random.default_rng(0).random((6, 4, 4)).astype(np.float32)       # already in [0, 1]
+    write_idx(tmp_path / "img.idx", images)
+    write_idx(tmp_path / "lab.idx", np.arange(6, dtype=np.uint8))
+    data = load_mnist(tmp_path / "img.idx", tmp_path / "lab.idx")
+    order = data.y_train.numpy()                                # labels 0..5 name the original rows
+    np.testing.assert_allclose(data.x_train.numpy().reshape(6, 4, 4), images[order], rtol=1e-6)
+    write_idx(tmp_path / "big.idx", images * 255)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        load_mnist(tmp_path / "big.idx", tmp_path / "lab.idx")
+
+
+def test_idx_truncated_header_and_corrupt_gzip_raise_value_errors(tmp_path):
+    truncated = tmp_path / "short.idx"
+    truncated.write_bytes(bytes([0, 0, 0x08, 3]) + b"\x00\x00")      # 3 dimensions announced, half of one given
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(truncated)
+    write_idx(tmp_path / "ok.idx.gz", np.zeros((5, 3, 3), dtype=np.uint8))
+    raw = (tmp_path / "ok.idx.gz").read_bytes()
+    (tmp_path / "cut.idx.gz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="corrupt"):
+        read_idx(tmp_path / "cut.idx.gz")
+    (tmp_path / "garbage.idx.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="corrupt"):
+        read_idx(tmp_path / "garbage.idx.gz")

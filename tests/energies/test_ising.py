@@ -4,6 +4,7 @@ import math
 import pytest
 import torch
 
+from ebmbook import exact
 from ebmbook.energies import Ising, ising_chain_log_z
 
 
@@ -83,3 +84,20 @@ def test_ising_moves_to_device(device):
     model = Ising.lattice(4).to(device)
     s = torch.ones(2, 16, device=device)
     assert model(s).device.type == device.type
+
+
+@pytest.mark.parametrize("coupling, field", [(800.0, 0.0), (-800.0, 0.3), (1.0, 900.0), (-3.0, -750.0)])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_chain_log_z_does_not_overflow_for_strong_couplings(coupling, field, periodic):
+    # |J|/T or |h|/T beyond ~709 used to overflow math.exp; enumeration handles the case in float64.
+    n = 7
+    model = Ising.chain(n, coupling=coupling, field=field, periodic=periodic)
+    exact_value = exact.log_partition(model, n)
+    assert ising_chain_log_z(n, coupling, field, periodic=periodic) == pytest.approx(exact_value, rel=1e-12, abs=1e-9)
+
+
+def test_chain_log_z_rejects_nan_couplings():
+    with pytest.raises(ValueError, match="coupling"):
+        ising_chain_log_z(5, float("nan"))
+    with pytest.raises(ValueError, match="field"):
+        ising_chain_log_z(5, 1.0, field=float("inf"))
