@@ -8,18 +8,19 @@ without executing code. The same loop trains on CPU or CUDA.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
-import pickle
+from collections.abc import Mapping
 from typing import Callable
 
 import torch
 
-from .utils import check_finite, check_int, check_positive, check_tensor
+from .checkpoint import CHECKPOINT_FORMAT, check_checkpoint, read_checkpoint
+from .utils import check_finite, check_int, check_positive
 
 __all__ = ["Trainer", "TrainingDiverged", "CHECKPOINT_FORMAT"]
 
-CHECKPOINT_FORMAT = "ebmbook-trainer-v1"
 GUARDS = ("raise", "rollback")
 
 
@@ -27,17 +28,45 @@ class TrainingDiverged(FloatingPointError):
     """Raised when the loss or the energies become non-finite or explode."""
 
 
+def _floating_dtype(module: torch.nn.Module) -> torch.dtype:
+    """The dtype of the first floating parameter (or buffer) of ``module``: the precision it computes in."""
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.get_default_dtype()
+
+
+def _has_state_methods(obj) -> bool:
+    return callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "load_state_dict", None))
+
+
+def _guarded_names(objective) -> frozenset[str]:
+    """The metric names whose magnitude the divergence guard bounds (``objective.guarded``; none if absent)."""
+    names = getattr(objective, "guarded", ())
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"objective.guarded must be an iterable of metric names (str), got {names!r}")
+    return frozenset(names)
+
+
 class Trainer:
     r"""Train ``model`` by minimising ``objective`` on minibatches of ``data``.
 
     Parameters
     ----------
-    model : nn.Module, the energy (or any model the objective understands)
+    model : nn.Module, the energy (or any model the objective understands); its device and
+        floating dtype decide where and in what precision everything runs
     objective : callable ``(model, batch, *, generator) -> LossOutput``, e.g.
-        :class:`ebmbook.losses.ContrastiveDivergence`; if it has ``state_dict`` /
-        ``load_state_dict`` (a replay buffer), checkpoints include it
+        :class:`ebmbook.losses.ContrastiveDivergence`. It must return an object with ``.loss``
+        (a scalar tensor) and ``.metrics`` (a dict of str to float). If it is an ``nn.Module``
+        or has a ``parameters()`` method (a learnable log Z), those parameters are trained too
+        (an ``nn.Module`` objective is moved to the model's device and dtype). If it is an
+        ``nn.Module`` or has ``state_dict`` / ``load_state_dict`` (a replay buffer), checkpoints
+        and rollback snapshots include that state; a plain objective with ``parameters()`` but
+        no ``state_dict`` has its parameters checkpointed by position. Its attribute
+        ``guarded`` (optional) names the metrics whose magnitude the divergence guard bounds.
     optimizer : torch.optim.Optimizer, optional (default Adam with ``lr``, betas (0, 0.999),
-        the deep-EBM choice)
+        the deep-EBM choice, over the model's and the objective's parameters); a given
+        optimiser must hold the objective's parameters
     lr : float, learning rate of the default optimiser
     scheduler : torch.optim.lr_scheduler.LRScheduler, optional, stepped after every
         optimisation step and saved in checkpoints (e.g. ``CosineAnnealingLR``: decaying
@@ -45,21 +74,26 @@ class Trainer:
         persistent-chain training otherwise shows)
     seed : int, seeds the trainer's generator (batch order, sampler noise)
     guard : {'raise', 'rollback'}
-        On divergence (non-finite loss, or a logged ``energy_*`` beyond
-        ``max_energy`` in magnitude), raise :class:`TrainingDiverged`, or restore
-        the last good snapshot, halve the learning rate and continue (at most
-        ``max_rollbacks`` times, then raise).
-    max_energy : float
+        What to do on divergence, which is: any metric (the loss included) non-finite, or a
+        metric named in ``objective.guarded`` beyond ``max_energy`` in magnitude. Other metrics
+        may be as large as they like (a log-partition estimate, a squared score). ``'raise'``
+        raises :class:`TrainingDiverged`; ``'rollback'`` restores the last good snapshot, halves
+        the learning rate and continues (at most ``max_rollbacks`` times, then raises). A name
+        in ``guarded`` that the objective does not log raises ``ValueError`` (a typo must not
+        switch the guard off).
+    max_energy : float, bound on the magnitude of the guarded metrics
     snapshot_every : int, steps between rollback snapshots
-    grad_clip : float, optional, clip the parameters' gradient norm
+    grad_clip : float, optional, clip the gradient norm of all trained parameters
     progress : bool, show a progress bar (tqdm.auto: a widget in notebooks)
 
     Attributes
     ----------
     history : dict of str to list of float, per step: every metric of the objective
-        plus ``grad_norm`` and ``lr``
+        plus ``grad_norm`` (over all trained parameters, before clipping) and ``lr``
     step : int, optimisation steps taken
     generator : torch.Generator on the model's device
+    device, dtype : the model's device and floating dtype; floating data is cast to them
+    trained_parameters : list of Parameter, the model's then the objective's own (no duplicates)
     rollbacks : int
 
     Examples
@@ -67,7 +101,7 @@ class Trainer:
     >>> from ebmbook.models import MLPEnergy
     >>> from ebmbook.losses import ContrastiveDivergence
     >>> model = MLPEnergy(2)
-    >>> trainer = Trainer(model, ContrastiveDivergence((2,), n_steps=5, buffer_size=500), lr=1e-3, progress=False)
+    >>> trainer = Trainer(model, ContrastiveDivergence((2,), n_steps=5, buffer=500), lr=1e-3, progress=False)
     >>> trainer.fit(torch.randn(256, 2), n_steps=3, batch_size=32).step
     3
 
@@ -84,10 +118,33 @@ class Trainer:
             raise TypeError("objective must be callable (model, batch, *, generator) -> LossOutput")
         if guard not in GUARDS:
             raise ValueError(f"guard must be one of {GUARDS}, got {guard!r}")
+        _guarded_names(objective)  # fail now, not at the first step, on a malformed `guarded`
         self.model = model
         self.objective = objective
-        self.optimizer = optimizer if optimizer is not None else torch.optim.Adam(
-            model.parameters(), lr=check_positive(lr, "lr"), betas=(0.0, 0.999))
+        self.device = next(iter(model.parameters()), torch.empty(0)).device
+        self.dtype = _floating_dtype(model)
+        if isinstance(objective, torch.nn.Module):
+            objective.to(device=self.device, dtype=self.dtype)  # casts floating tensors only
+        # the model's parameters, then the objective's own (an objective may share some with the model)
+        seen = {id(p) for p in model.parameters()}
+        self._objective_parameters = []
+        own = getattr(objective, "parameters", None)  # an nn.Module's, or a plain object's method
+        for p in (own() if callable(own) else ()):
+            if id(p) not in seen:
+                if p.device != self.device:
+                    raise ValueError(f"objective parameters must be on the model's device {self.device}, "
+                                     f"got one on {p.device}")
+                seen.add(id(p))
+                self._objective_parameters.append(p)
+        self.trained_parameters = list(model.parameters()) + self._objective_parameters
+        if optimizer is None:
+            optimizer = torch.optim.Adam(self.trained_parameters, lr=check_positive(lr, "lr"), betas=(0.0, 0.999))
+        else:
+            held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+            if any(id(p) not in held for p in self._objective_parameters):
+                # otherwise the objective's parameters would silently never move
+                raise ValueError("optimizer must include the objective's parameters (objective.parameters())")
+        self.optimizer = optimizer
         if scheduler is not None and getattr(scheduler, "optimizer", None) is not self.optimizer:
             raise ValueError("scheduler must be built on the trainer's optimizer")
         self.scheduler = scheduler
@@ -97,7 +154,6 @@ class Trainer:
         self.snapshot_every = check_int(snapshot_every, "snapshot_every", minimum=1)
         self.grad_clip = check_positive(grad_clip, "grad_clip") if grad_clip is not None else None
         self.progress = progress
-        self.device = next(iter(model.parameters()), torch.empty(0)).device
         self.generator = torch.Generator(device=self.device).manual_seed(check_int(seed, "seed", minimum=0))
         self.history: dict[str, list[float]] = {}
         self.step = 0
@@ -105,44 +161,82 @@ class Trainer:
         self._snapshot = None
 
     # -- the loop ---------------------------------------------------------------------
-    def fit(self, data: torch.Tensor, n_steps: int, batch_size: int = 128) -> "Trainer":
+    def _prepare_data(self, data) -> tuple[torch.Tensor, ...]:
+        """Validate ``data`` and move it to the model's device (floating tensors also to its dtype)."""
+        if isinstance(data, tuple):
+            if not data:
+                raise ValueError("data must be a tensor or a non-empty tuple of tensors")
+            names = [f"data[{i}]" for i in range(len(data))]
+        else:
+            data, names = (data,), ["data"]
+        for tensor, name in zip(data, names):
+            if not isinstance(tensor, torch.Tensor):
+                raise TypeError(f"{name} must be a torch.Tensor (data is a tensor or a tuple of tensors), "
+                                f"got {type(tensor).__name__}")
+            if tensor.ndim == 0:
+                raise ValueError(f"{name} must have a first (example) dimension, got a scalar")
+        lengths = [t.shape[0] for t in data]
+        if len(set(lengths)) > 1:
+            raise ValueError(f"the tensors of data must have the same first dimension, got lengths {lengths}")
+        if lengths[0] == 0:
+            raise ValueError("data must hold at least one example")
+        moved = []
+        for tensor, name in zip(data, names):
+            check_finite(tensor, name)
+            if tensor.is_floating_point():
+                converted = tensor.to(device=self.device, dtype=self.dtype)
+                if converted.dtype != tensor.dtype:  # float64 -> float32 can overflow to inf
+                    check_finite(converted, f"{name} (cast to {self.dtype})")
+                moved.append(converted)
+            else:  # labels and indices keep their integer dtype
+                moved.append(tensor.to(self.device))
+        return tuple(moved)
+
+    def fit(self, data: torch.Tensor | tuple[torch.Tensor, ...], n_steps: int, batch_size: int = 128) -> "Trainer":
         """Take ``n_steps`` optimisation steps on random minibatches of ``data``; returns ``self``.
 
         Steps undone by a rollback are taken again, so ``step`` always advances by ``n_steps``.
 
         Parameters
         ----------
-        data : Tensor ``(n, *event_shape)``, moved to the model's device
+        data : Tensor ``(n, *event_shape)``, or a tuple of tensors with the same first
+            dimension ``n`` (e.g. ``(x, y)``). Every minibatch takes the same random rows of
+            each tensor and reaches the objective in the same form (a tensor, or a tuple).
+            Floating tensors move to the model's device and dtype, integer ones (labels)
+            to its device only.
         n_steps : int
         batch_size : int
 
         Raises
         ------
+        TypeError
+            If ``data`` (or an entry of it) is not a tensor, or the objective returns
+            something other than ``LossOutput(loss, metrics)``.
         ValueError
-            If ``data`` is empty or holds NaN/inf.
+            If ``data`` is empty, holds NaN/inf, or its tensors differ in length; if the
+            objective's loss is not a scalar tensor.
         TrainingDiverged
             If training diverges (see ``guard``).
         """
-        check_tensor(data, "data", min_ndim=1)
-        if data.shape[0] == 0:
-            raise ValueError("data must hold at least one example")
-        check_finite(data, "data")
+        as_tuple = isinstance(data, tuple)
+        tensors = self._prepare_data(data)
         n_steps = check_int(n_steps, "n_steps", minimum=0)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
-        data = data.to(self.device)
-        steps = range(n_steps)
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=n_steps, desc="training", leave=False)
         self.model.train()
+        if isinstance(self.objective, torch.nn.Module):
+            self.objective.train()
         done = 0
         while done < n_steps:
             if self._snapshot is None or self.step % self.snapshot_every == 0:
                 self._take_snapshot()
-            idx = torch.randint(data.shape[0], (batch_size,), generator=self.generator, device=self.device)
-            metrics = self._one_step(data[idx])
+            idx = torch.randint(tensors[0].shape[0], (batch_size,), generator=self.generator, device=self.device)
+            batch = tuple(t[idx] for t in tensors)
+            metrics = self._one_step(batch if as_tuple else batch[0])
             problem = self._divergence(metrics)
             if problem is not None:
                 before = self.step
@@ -162,19 +256,41 @@ class Trainer:
                     bar.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3g}")
         if bar is not None:
             bar.close()
-        del steps
         return self
 
-    def _one_step(self, batch: torch.Tensor) -> dict:
-        self.optimizer.zero_grad(set_to_none=True)
-        out = self.objective(self.model, batch, generator=self.generator)
+    @staticmethod
+    def _unpack(out) -> tuple[torch.Tensor, dict[str, float]]:
+        """Check what the objective returned: a scalar loss tensor and a dict of str to float."""
+        if not (hasattr(out, "loss") and hasattr(out, "metrics")):
+            raise TypeError("objective must return ebmbook.losses.LossOutput(loss, metrics) (loss a scalar tensor, "
+                            f"metrics a dict of str to float), got {type(out).__name__}")
         loss = out.loss
-        metrics = dict(out.metrics)
+        if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
+            shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(f"objective's loss must be a scalar tensor, got {shape}")
+        if not loss.requires_grad:
+            raise ValueError("objective's loss does not require grad: it depends on no trained parameter")
+        if not isinstance(out.metrics, Mapping):
+            raise TypeError(f"objective's metrics must be a dict of str to float, got {type(out.metrics).__name__}")
+        metrics = {}
+        for key, value in out.metrics.items():
+            try:  # a tensor metric still attached to the graph is read without autograd's warning
+                number = float(value.detach() if isinstance(value, torch.Tensor) else value)
+            except (TypeError, ValueError, RuntimeError):
+                number = None
+            if not isinstance(key, str) or number is None:
+                raise TypeError(f"objective's metrics must map str to float, got {key!r}: {value!r}")
+            metrics[key] = number
+        return loss, metrics
+
+    def _one_step(self, batch: torch.Tensor | tuple[torch.Tensor, ...]) -> dict:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss, metrics = self._unpack(self.objective(self.model, batch, generator=self.generator))
         metrics.setdefault("loss", float(loss.detach()))
         if not math.isfinite(metrics["loss"]):
             return metrics
         loss.backward()
-        params = [p for p in self.model.parameters() if p.grad is not None]
+        params = [p for p in self.trained_parameters if p.grad is not None]
         if self.grad_clip is not None:
             norm = torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
         else:
@@ -189,10 +305,14 @@ class Trainer:
         return metrics
 
     def _divergence(self, metrics: dict) -> str | None:
+        guarded = _guarded_names(self.objective)
+        absent = sorted(guarded - set(metrics))
+        if absent:  # a misspelt name would otherwise switch the guard off without a word
+            raise ValueError(f"objective.guarded names metrics {absent} that the objective did not return")
         for key, value in metrics.items():
             if not math.isfinite(value):
                 return f"{key} is {value}"
-            if key.startswith("energy") and abs(value) > self.max_energy:
+            if key in guarded and abs(value) > self.max_energy:
                 return f"{key} = {value:.3g} exceeds max_energy = {self.max_energy:g} in magnitude"
         return None
 
@@ -207,9 +327,14 @@ class Trainer:
         self.rollbacks += 1
 
     # -- snapshots and checkpoints ------------------------------------------------------
+    def _objective_state(self) -> dict:
+        """The objective's state: its ``state_dict()``, else its own parameters by position, else ``{}``."""
+        if _has_state_methods(self.objective):
+            return self.objective.state_dict()
+        return {str(i): p.detach().clone() for i, p in enumerate(self._objective_parameters)}
+
     def state_dict(self) -> dict:
         """Everything needed to continue training identically (tensors and plain values only)."""
-        objective_state = self.objective.state_dict() if hasattr(self.objective, "state_dict") else {}
         return {
             "format": CHECKPOINT_FORMAT,
             "step": self.step,
@@ -217,27 +342,52 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
-            "objective": objective_state,
+            "objective": self._objective_state(),
             "generator": self.generator.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        """Restore from :meth:`state_dict`."""
-        if state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"not an ebmbook trainer checkpoint (format {state.get('format')!r})")
+    def _apply_state(self, state: Mapping) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None:
             self.scheduler.load_state_dict(state["scheduler"])
-        if hasattr(self.objective, "load_state_dict"):
+        if _has_state_methods(self.objective):
             self.objective.load_state_dict(state["objective"])
-        self.generator.set_state(state["generator"].cpu() if self.generator.device.type == "cpu"
-                                 else state["generator"])
+        else:
+            with torch.no_grad():
+                for i, p in enumerate(self._objective_parameters):
+                    p.copy_(state["objective"][str(i)])
+        self.generator.set_state(state["generator"].cpu())  # get/set_state work on CPU byte tensors
         self.history = {k: list(v) for k, v in state["history"].items()}
         self.step = int(state["step"])
         self.rollbacks = int(state["rollbacks"])
         self._snapshot = None
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from :meth:`state_dict`; all or nothing.
+
+        The checkpoint is validated first (format, every key, the model's and the objective's
+        keys and shapes, optimiser groups, scheduler, generator); if loading still fails
+        midway, the trainer is put back exactly as it was before the call.
+
+        Raises
+        ------
+        ValueError
+            If ``state`` is not an ebmbook checkpoint, misses a key, does not fit this
+            model, optimiser or scheduler, or holds objective state this objective has no
+            place for (or lacks state it needs).
+        """
+        reference = self.state_dict()
+        check_checkpoint(state, reference, strict_objective=isinstance(self.objective, torch.nn.Module)
+                         or not _has_state_methods(self.objective))
+        backup, snapshot = copy.deepcopy(reference), self._snapshot
+        try:
+            self._apply_state(state)
+        except BaseException:
+            self._apply_state(backup)
+            self._snapshot = snapshot
+            raise
 
     def _take_snapshot(self) -> None:
         self._snapshot = copy.deepcopy(self.state_dict())
@@ -245,12 +395,12 @@ class Trainer:
     def _restore_snapshot(self) -> None:
         snapshot = self._snapshot
         rollbacks = self.rollbacks
-        self.load_state_dict(copy.deepcopy(snapshot))
+        self._apply_state(copy.deepcopy(snapshot))  # our own snapshot: no need to validate it
         self.rollbacks = rollbacks
         self._snapshot = snapshot
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write a checkpoint (model, optimiser, objective/replay buffer, RNG, history)."""
+        """Write a checkpoint (model, optimiser, scheduler, objective state, RNG, history)."""
         torch.save(self.state_dict(), path)
 
     def load(self, path: str | os.PathLike) -> "Trainer":
@@ -258,21 +408,16 @@ class Trainer:
 
         The file is read with ``torch.load(weights_only=True)``: a file that
         carries pickled code or arbitrary objects is refused, never executed.
+        Loading is all or nothing (see :meth:`load_state_dict`).
 
         Raises
         ------
+        FileNotFoundError
+            If there is no file at ``path``.
         ValueError
-            If the file holds anything but tensors and plain values, or is not
-            an ebmbook checkpoint.
+            If the file holds anything but tensors and plain values, is not a torch
+            checkpoint at all (corrupt, truncated), or is not an ebmbook checkpoint
+            that fits this trainer.
         """
-        try:
-            state = torch.load(path, map_location=self.device, weights_only=True)
-        except pickle.UnpicklingError as err:
-            raise ValueError(
-                f"refusing to load {os.fspath(path)!r}: it contains pickled Python objects or code, "
-                "and ebmbook checkpoints hold only tensors and plain values"
-            ) from err
-        if not isinstance(state, dict):
-            raise ValueError(f"not an ebmbook trainer checkpoint: {os.fspath(path)!r}")
-        self.load_state_dict(state)
+        self.load_state_dict(read_checkpoint(path, map_location=self.device))
         return self
