@@ -1,5 +1,6 @@
 """Learned energy models: Hopfield networks (classical, dense, modern), RBMs and neural energies."""
-from .hopfield import DenseAssociativeMemory, Hopfield, ModernHopfield, RecallResult, overlap
+from .hopfield import DenseAssociativeMemory, Hopfield, RecallResult, overlap
+from .modern_hopfield import ModernHopfield
 from .nets import ACTIVATIONS, ConvEnergy, MLPEnergy
 from .rbm import AISResult, BernoulliRBM, GaussianBernoulliRBM, ais_betas
 

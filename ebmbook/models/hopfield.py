@@ -12,7 +12,6 @@ makes the state continuous with an update that is exactly softmax attention.
 """
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import torch
@@ -22,7 +21,6 @@ from ..utils import check_finite, check_int, check_positive, check_tensor
 __all__ = [
     "Hopfield",
     "DenseAssociativeMemory",
-    "ModernHopfield",
     "RecallResult",
     "overlap",
     "check_patterns",
@@ -324,10 +322,9 @@ class DenseAssociativeMemory(_SpinMemory):
     def fit(self, patterns: torch.Tensor) -> "DenseAssociativeMemory":
         """Store ``patterns`` (``(P, N)``, ±1): the memory is the patterns themselves."""
         check_patterns(patterns)
-        self.patterns_ = patterns.to(torch.float64 if self.interaction == "polynomial" else torch.float32)
-        if self.interaction == "polynomial":
-            # x^n of an overlap up to N overflows float32 for large n, so keep float64.
-            self.patterns_ = patterns.double()
+        # float64 for both interactions: x^n of an overlap up to N overflows float32 for large n,
+        # and exp(beta * N) does so from beta * N ~ 89 (float64 holds it to beta * N ~ 709).
+        self.patterns_ = patterns.double()
         self.n_units = patterns.shape[1]
         return self
 
@@ -339,8 +336,16 @@ class DenseAssociativeMemory(_SpinMemory):
         self._check_states(states)
         a = states.to(self.patterns_.dtype) @ self.patterns_.T
         if self.interaction == "polynomial":
-            return -(a ** self.degree).sum(-1)
-        return -torch.exp(self.beta * a).sum(-1)
+            e = -(a ** self.degree).sum(-1)
+        else:
+            e = -torch.exp(self.beta * a).sum(-1)
+        if not bool(torch.isfinite(e).all()):
+            # The recall dynamics compare fields in log space and still work; only the energy's
+            # value no longer fits a float64.
+            raise FloatingPointError(
+                f"the energy overflows float64 (beta * N = {self.beta * self.n_units:g} for the exponential, "
+                f"degree {self.degree} for the polynomial interaction): use a smaller beta or degree")
+        return e
 
     def _unit_field(self, s: torch.Tensor, i: int) -> torch.Tensor:
         xi_i = self.patterns_[:, i]
@@ -359,93 +364,4 @@ class DenseAssociativeMemory(_SpinMemory):
         """Move the stored patterns to ``device``; returns ``self``."""
         self._check_fitted()
         self.patterns_ = self.patterns_.to(device)
-        return self
-
-
-class ModernHopfield:
-    r"""Continuous modern Hopfield network (Ramsauer et al., 2020).
-
-    With stored patterns as the rows of :math:`X \in \mathbb R^{P\times d}` and a
-    state :math:`\xi \in \mathbb R^d`,
-
-    .. math::
-        E(\xi) = -\beta^{-1}\log\sum_\mu e^{\beta\, x_\mu^\top \xi} + \tfrac12 \xi^\top\xi
-                 + \beta^{-1}\log P + \tfrac12 M^2, \qquad M = \max_\mu \lVert x_\mu\rVert,
-
-    and the update that minimises it (a CCCP step, which never increases :math:`E`) is
-
-    .. math:: \xi \leftarrow X^\top \operatorname{softmax}(\beta X \xi),
-
-    i.e. softmax attention with query :math:`\xi`, keys and values :math:`X` and
-    scale :math:`\beta`. For well-separated patterns one update retrieves the
-    nearest pattern, and :math:`P` can grow exponentially in :math:`d`.
-
-    Parameters
-    ----------
-    beta : float, inverse temperature :math:`\beta > 0`
-    chunk_size : int, queries processed at once (bounds the ``(chunk, P)`` score matrix)
-
-    Examples
-    --------
-    >>> g = torch.Generator().manual_seed(0)
-    >>> X = torch.where(torch.rand(1000, 64, generator=g) < 0.5, -1.0, 1.0)
-    >>> net = ModernHopfield(beta=1.0).fit(X)
-    >>> torch.equal(torch.sign(net.retrieve(X[:10])), X[:10])
-    True
-
-    Used in chapter 3.
-    """
-
-    def __init__(self, beta: float = 1.0, chunk_size: int = 2048):
-        self.beta = check_positive(beta, "beta")
-        self.chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
-        self.patterns_: torch.Tensor | None = None
-
-    def fit(self, patterns: torch.Tensor) -> "ModernHopfield":
-        """Store real-valued ``patterns`` of shape ``(P, d)``; returns ``self``."""
-        check_tensor(patterns, "patterns", ndim=2)
-        if patterns.shape[0] == 0:
-            raise ValueError("patterns must hold at least one pattern (P = 0)")
-        check_finite(patterns.float(), "patterns")
-        self.patterns_ = patterns.float() if not patterns.is_floating_point() else patterns
-        return self
-
-    def _check_queries(self, queries: torch.Tensor) -> torch.Tensor:
-        if self.patterns_ is None:
-            raise RuntimeError("ModernHopfield is not fitted: call fit(patterns) first")
-        check_tensor(queries, "queries", ndim=2)
-        if queries.shape[1] != self.patterns_.shape[1]:
-            raise ValueError(f"queries must have length {self.patterns_.shape[1]}, got {queries.shape[1]}")
-        check_finite(queries.float(), "queries")
-        return queries.to(self.patterns_.dtype)
-
-    def energy(self, queries: torch.Tensor) -> torch.Tensor:
-        """Energy of each state, shape ``(batch,)``."""
-        q = self._check_queries(queries)
-        x = self.patterns_
-        lse = torch.logsumexp(self.beta * q @ x.T, dim=-1) / self.beta
-        big_m = x.norm(dim=-1).max()
-        return -lse + 0.5 * q.pow(2).sum(-1) + math.log(x.shape[0]) / self.beta + 0.5 * big_m**2
-
-    def attention(self, queries: torch.Tensor) -> torch.Tensor:
-        """Softmax weights :math:`\\operatorname{softmax}(\\beta X\\xi)` over patterns, shape ``(batch, P)``."""
-        q = self._check_queries(queries)
-        return torch.softmax(self.beta * q @ self.patterns_.T, dim=-1)
-
-    def retrieve(self, queries: torch.Tensor, n_steps: int = 1) -> torch.Tensor:
-        """Apply ``n_steps`` updates to every query, batched in chunks; shape ``(batch, d)``."""
-        q = self._check_queries(queries)
-        n_steps = check_int(n_steps, "n_steps", minimum=1)
-        x = self.patterns_
-        out = []
-        for chunk in q.split(self.chunk_size):
-            for _ in range(n_steps):
-                chunk = torch.softmax(self.beta * chunk @ x.T, dim=-1) @ x
-            out.append(chunk)
-        return torch.cat(out)
-
-    def to(self, device: torch.device | str) -> "ModernHopfield":
-        """Move the stored patterns to ``device``; returns ``self``."""
-        if self.patterns_ is not None:
-            self.patterns_ = self.patterns_.to(device)
         return self

@@ -202,3 +202,17 @@ def test_bad_input():
         ModernHopfield().fit(torch.ones(3, 4)).retrieve(torch.ones(2, 5))
     with pytest.raises(ValueError, match="P = 0"):
         ModernHopfield().fit(torch.zeros(0, 4))
+
+
+def test_exponential_memory_energy_is_finite_beyond_float32_range():
+    # exp(N) overflows float32 from N ~ 89; the memory keeps float64 and returns the true value.
+    g = torch.Generator().manual_seed(0)
+    patterns = torch.where(torch.rand(3, 120, generator=g) < 0.5, -1.0, 1.0)        # float32 input
+    net = DenseAssociativeMemory("exponential", beta=1.0).fit(patterns)
+    e = net.energy(patterns[:1])
+    assert bool(torch.isfinite(e).all())
+    expected = -torch.exp(patterns[:1].double() @ patterns.double().T).sum(-1)
+    torch.testing.assert_close(e, expected)
+    too_sharp = DenseAssociativeMemory("exponential", beta=10.0).fit(patterns)       # exp(1200) overflows
+    with pytest.raises(FloatingPointError, match="beta"):
+        too_sharp.energy(patterns[:1])
