@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import torch
 
-from ..utils import check_finite, check_int, check_positive, check_tensor
+from ..utils import check_int, check_positive, check_tensor
 
 __all__ = [
     "Hopfield",
