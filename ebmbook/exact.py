@@ -4,23 +4,34 @@ For :math:`n` binary units the :math:`2^n` configurations are enumerated in
 chunks (float64), so :math:`\log Z`, probabilities, marginals and expectations
 are exact up to round-off while memory stays bounded: :math:`n = 20` touches a
 million states in a few dozen chunks. For 2-D continuous densities a midpoint
-grid gives :math:`\log Z` and the normalised density.
+grid gives :math:`\log Z` and the normalised density, and
+:func:`boltzmann_weights` normalises any finite list of energies.
+
+Temperature has one meaning everywhere: a function that takes
+``temperature=T`` computes its answer for :class:`ebmbook.energies.Tempered`
+``(energy, T)``, the distribution :math:`p_T(x) \propto \exp(-E(x)/T)`
+(``T = 1`` is ``energy`` itself).
 
 These are the ground truth that samplers, AIS and trained models are tested
-against. Energies must accept float64 input (all :mod:`ebmbook.energies` do;
-call ``.double()`` on a neural energy first).
+against. Enumeration needs energies that accept float64 input (all
+:mod:`ebmbook.energies` do; call ``.double()`` on a neural energy first);
+:func:`grid_quadrature` also takes a float32 neural energy as it is, and
+evaluates it on its own device in its own dtype.
 """
 from __future__ import annotations
 
 import math
 from typing import Callable, Iterator, NamedTuple
 
+import numpy as np
 import torch
 
 from .energies.base import evaluate_energy
+from .energies.tempered import Tempered
 from .utils import check_int, check_positive
 
 __all__ = [
+    "boltzmann_weights",
     "iter_states",
     "all_states",
     "log_partition",
@@ -30,6 +41,7 @@ __all__ = [
     "Thermodynamics",
     "thermodynamics",
     "GridDensity",
+    "evaluation_placement",
     "grid_quadrature",
     "grid_kl_divergence",
 ]
@@ -45,6 +57,55 @@ def _check_values(values: str) -> tuple[float, float]:
     if values == "binary":
         return (0.0, 1.0)
     raise ValueError(f"values must be 'spin' ({{-1, +1}}) or 'binary' ({{0, 1}}), got {values!r}")
+
+
+def boltzmann_weights(energies, temperature: float = 1.0) -> torch.Tensor:
+    r"""Normalised Boltzmann weights of a finite set of states at temperature :math:`T`.
+
+    The distribution of :class:`ebmbook.energies.Tempered` ``(E, T)`` over the
+    listed states:
+
+    .. math:: w_i = \frac{\exp(-E_i/T)}{\sum_j \exp(-E_j/T)}
+              = \operatorname{softmax}(-E/T)_i ,
+
+    computed with a softmax, so huge energies or tiny temperatures neither
+    overflow nor underflow. Adding a constant to every energy leaves the weights
+    unchanged; as :math:`T\to\infty` they become uniform and as :math:`T\to 0`
+    they concentrate on the lowest energy.
+
+    Parameters
+    ----------
+    energies : Tensor, ndarray or sequence of float, shape ``(n,)``, finite
+    temperature : float, positive and finite
+
+    Returns
+    -------
+    Tensor, shape ``(n,)``, summing to 1; float64 unless ``energies`` is a
+    floating tensor, whose dtype and device it keeps.
+
+    Examples
+    --------
+    >>> boltzmann_weights(torch.tensor([0.0, 1.0]), temperature=1.0)
+    tensor([0.7311, 0.2689])
+
+    Used in chapter 1 (and by :func:`ebmbook.widgets.temperature_explorer`).
+    """
+    temperature = check_positive(temperature, "temperature")
+    if isinstance(energies, torch.Tensor):
+        e = energies.detach()
+        if not e.is_floating_point():
+            e = e.double()
+    else:
+        try:
+            e = torch.as_tensor(np.asarray(energies, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise TypeError("energies must be a tensor, array or sequence of numbers, "
+                            f"got {type(energies).__name__}") from None
+    if e.ndim != 1 or e.numel() == 0:
+        raise ValueError(f"energies must have shape (n,) with n >= 1, got {tuple(e.shape)}")
+    if not bool(torch.isfinite(e).all()):
+        raise ValueError("energies contains NaN or infinite values")
+    return torch.softmax(-e / temperature, dim=0)
 
 
 def iter_states(n: int, values: str = "spin", chunk_size: int = DEFAULT_CHUNK,
@@ -82,19 +143,29 @@ def all_states(n: int, values: str = "spin", device: torch.device | str | None =
     return torch.cat(list(iter_states(n, values, chunk_size=2**n, device=device, dtype=dtype)))
 
 
-def _log_weights(energy: EnergyFn, states: torch.Tensor, temperature: float) -> torch.Tensor:
+def _tempered(energy: EnergyFn, temperature: float) -> Tempered:
+    """``Tempered(energy, T)``: the one definition of temperature every function here uses."""
+    if not callable(energy):
+        raise TypeError(f"energy must be callable (batch, *event_shape) -> (batch,), got {type(energy).__name__}")
+    return Tempered(energy, check_positive(temperature, "temperature"))
+
+
+def _log_weights(tempered: EnergyFn, states: torch.Tensor) -> torch.Tensor:
+    """Unnormalised log probabilities :math:`-E(s)/T` of ``states`` in float64."""
     with torch.no_grad():
-        e = evaluate_energy(energy, states)
+        e = evaluate_energy(tempered, states)
     if e.dtype != torch.float64:
         e = e.double()
     if not bool(torch.isfinite(e).all()):
         raise ValueError("energy returned NaN or infinite values during enumeration")
-    return -e / temperature
+    return -e
 
 
 def log_partition(energy: EnergyFn, n: int, values: str = "spin", temperature: float = 1.0,
                   chunk_size: int = DEFAULT_CHUNK, device: torch.device | str | None = None) -> float:
     r"""Exact :math:`\log Z(T) = \log \sum_s \exp(-E(s)/T)` by chunked enumeration (float64).
+
+    :math:`Z(T)` is the normaliser of :class:`ebmbook.energies.Tempered` ``(energy, T)``.
 
     Parameters
     ----------
@@ -117,10 +188,10 @@ def log_partition(energy: EnergyFn, n: int, values: str = "spin", temperature: f
 
     Used in chapter 1.
     """
-    temperature = check_positive(temperature, "temperature")
+    tempered = _tempered(energy, temperature)
     running = torch.tensor(-math.inf, dtype=torch.float64, device=device)
     for states in iter_states(n, values, chunk_size, device=device):
-        lw = _log_weights(energy, states, temperature)
+        lw = _log_weights(tempered, states)
         running = torch.logaddexp(running, torch.logsumexp(lw, 0))
     return float(running)
 
@@ -128,9 +199,14 @@ def log_partition(energy: EnergyFn, n: int, values: str = "spin", temperature: f
 def probabilities(energy: EnergyFn, n: int, values: str = "spin", temperature: float = 1.0,
                   chunk_size: int = DEFAULT_CHUNK,
                   device: torch.device | str | None = None) -> torch.Tensor:
-    """Exact probability of every configuration, shape ``(2**n,)``, float64, in :func:`iter_states` order."""
-    temperature = check_positive(temperature, "temperature")
-    lw = torch.cat([_log_weights(energy, s, temperature)
+    """Exact probability of every configuration under ``Tempered(energy, temperature)``.
+
+    Returns
+    -------
+    Tensor, shape ``(2**n,)``, float64, in :func:`iter_states` order
+    """
+    tempered = _tempered(energy, temperature)
+    lw = torch.cat([_log_weights(tempered, s)
                     for s in iter_states(n, values, chunk_size, device=device)])
     return torch.softmax(lw, 0)
 
@@ -139,7 +215,9 @@ def expectation(energy: EnergyFn, n: int, fn: Callable[[torch.Tensor], torch.Ten
                 values: str = "spin", temperature: float = 1.0,
                 chunk_size: int = DEFAULT_CHUNK,
                 device: torch.device | str | None = None) -> torch.Tensor:
-    r"""Exact :math:`\mathbb E_p[f(s)]` in one streaming pass over the states.
+    r"""Exact :math:`\mathbb E_{p_T}[f(s)]` in one streaming pass over the states.
+
+    :math:`p_T` is the distribution of :class:`ebmbook.energies.Tempered` ``(energy, T)``.
 
     Parameters
     ----------
@@ -155,12 +233,12 @@ def expectation(energy: EnergyFn, n: int, fn: Callable[[torch.Tensor], torch.Ten
     Weights are rescaled by the running maximum log weight, so no
     :math:`\exp(-E/T)` ever overflows and a single pass suffices.
     """
-    temperature = check_positive(temperature, "temperature")
+    tempered = _tempered(energy, temperature)
     max_lw = torch.tensor(-math.inf, dtype=torch.float64, device=device)
     total = None
     norm = torch.tensor(0.0, dtype=torch.float64, device=device)
     for states in iter_states(n, values, chunk_size, device=device):
-        lw = _log_weights(energy, states, temperature)
+        lw = _log_weights(tempered, states)
         f = fn(states)
         if not isinstance(f, torch.Tensor) or f.shape[:1] != states.shape[:1]:
             raise ValueError("fn must return a tensor whose first dimension is the batch")
@@ -177,7 +255,12 @@ def expectation(energy: EnergyFn, n: int, fn: Callable[[torch.Tensor], torch.Ten
 
 def marginals(energy: EnergyFn, n: int, values: str = "spin", temperature: float = 1.0,
               chunk_size: int = DEFAULT_CHUNK, device: torch.device | str | None = None) -> torch.Tensor:
-    """Exact probability that each unit is on (+1 for spins, 1 for bits), shape ``(n,)``."""
+    """Exact probability that each unit is on (+1 for spins, 1 for bits) under ``Tempered(energy, temperature)``.
+
+    Returns
+    -------
+    Tensor, shape ``(n,)``, float64
+    """
     low, high = _check_values(values)
     return expectation(energy, n, lambda s: (s == high).double(), values, temperature,
                        chunk_size, device)
@@ -199,6 +282,9 @@ def thermodynamics(energy: EnergyFn, n: int, temperature: float, values: str = "
                    chunk_size: int = DEFAULT_CHUNK,
                    device: torch.device | str | None = None) -> Thermodynamics:
     r"""Free energy, mean energy, heat capacity, entropy and :math:`\langle|m|\rangle` by enumeration.
+
+    Averages are over :class:`ebmbook.energies.Tempered` ``(energy, temperature)``;
+    the mean energy is that of ``energy`` itself, :math:`U = \langle E\rangle_T`.
 
     Examples
     --------
@@ -268,6 +354,86 @@ class GridDensity(NamedTuple):
         yy, xx = torch.meshgrid(self.ys, self.xs, indexing="ij")
         return torch.stack([xx.flatten(), yy.flatten()], dim=-1)
 
+    def to(self, device: torch.device | str) -> "GridDensity":
+        """The same density with its tensors on ``device`` (e.g. ``"cpu"`` to plot it)."""
+        return GridDensity(self.xs.to(device), self.ys.to(device), self.log_density.to(device),
+                           self.log_z, self.cell_area)
+
+
+def _module_placement(energy: EnergyFn) -> tuple[torch.device | None, torch.dtype | None]:
+    """Device of a module energy's first parameter/buffer and its first float dtype (else None, None)."""
+    if isinstance(energy, torch.nn.Module):
+        tensors = list(energy.parameters()) + list(energy.buffers())
+        if tensors:
+            floats = [t.dtype for t in tensors if t.is_floating_point()]
+            return tensors[0].device, (floats[0] if floats else None)
+    return None, None
+
+
+def evaluation_placement(energy: EnergyFn, event_shape: tuple[int, ...] = (2,),
+                         device: torch.device | str | None = None) -> tuple[torch.device, torch.dtype]:
+    """The device and dtype in which :func:`grid_quadrature` evaluates ``energy``.
+
+    The device is ``device`` when given, otherwise that of the energy's first
+    parameter or buffer (CPU for a plain function). The dtype is float64 when
+    the energy accepts float64 input there, which makes quadrature exact up to
+    round-off; an ``nn.Module`` that rejects it (float32 weights) is
+    evaluated in the dtype of its parameters instead, so a trained network can
+    be normalised as it is, on the GPU it lives on.
+
+    Parameters
+    ----------
+    energy : callable ``(batch, *event_shape) -> (batch,)``
+    event_shape : tuple of int, shape of one input (a probe batch of zeros is evaluated)
+    device : torch.device or str, optional
+
+    Returns
+    -------
+    (torch.device, torch.dtype)
+
+    Raises
+    ------
+    TypeError
+        If ``energy`` is not callable.
+    RuntimeError, TypeError
+        The energy's own error, if it rejects float64 input and has no
+        floating-point parameters to fall back to.
+
+    Examples
+    --------
+    >>> evaluation_placement(torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Flatten(0)))
+    (device(type='cpu'), torch.float32)
+
+    Used by :func:`grid_quadrature`, :mod:`ebmbook.plot` and :mod:`ebmbook.widgets`.
+    """
+    if not callable(energy):
+        raise TypeError(f"energy must be callable (batch, *event_shape) -> (batch,), got {type(energy).__name__}")
+    own_device, param_dtype = _module_placement(energy)
+    if device is not None:
+        device = torch.device(device)
+    else:
+        device = own_device if own_device is not None else torch.device("cpu")
+    shape = tuple(check_int(v, "event_shape", minimum=1) for v in event_shape)
+    probe = torch.zeros((2, *shape), dtype=torch.float64, device=device)
+    try:
+        with torch.no_grad():
+            energy(probe)
+        return device, torch.float64
+    except (RuntimeError, TypeError):
+        # A float32 layer rejects float64 input with a RuntimeError (dtype mismatch);
+        # without float parameters there is no other dtype to try.
+        if param_dtype is None or param_dtype == torch.float64:
+            raise
+    return device, param_dtype
+
+
+def _cast_input(energy: EnergyFn, dtype: torch.dtype) -> EnergyFn:
+    """``energy`` evaluated on input cast to ``dtype``, returning float64 energies."""
+    def cast(x: torch.Tensor) -> torch.Tensor:
+        return energy(x.to(dtype)).double()
+
+    return cast
+
 
 def grid_quadrature(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
                     ylim: tuple[float, float] = (-4.0, 4.0), resolution: int = 256,
@@ -275,21 +441,31 @@ def grid_quadrature(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
                     device: torch.device | str | None = None) -> GridDensity:
     r"""Normalise a 2-D energy on a box by the midpoint rule (float64).
 
-    .. math:: Z \approx \sum_{ij} \exp(-E(x_{ij})/T)\, \Delta x\, \Delta y
+    The density is that of :class:`ebmbook.energies.Tempered` ``(energy, T)``:
+
+    .. math:: p_T(x) = \frac{\exp(-E(x)/T)}{Z_T}, \qquad
+              Z_T \approx \sum_{ij} \exp(-E(x_{ij})/T)\, \Delta x\, \Delta y .
 
     The box must hold essentially all the mass; the error of the midpoint
     rule is :math:`O(h^2)` for smooth densities.
 
     Parameters
     ----------
-    energy : callable ``(batch, 2) -> (batch,)``, accepting float64 input
+    energy : callable ``(batch, 2) -> (batch,)``
+        Evaluated without gradients, where and in the precision
+        :func:`evaluation_placement` says: float64 on the energy's device when
+        it accepts float64, otherwise (a float32 ``nn.Module``) in the dtype of
+        its parameters, with the energies cast to float64 before summing.
     xlim, ylim : (low, high)
     resolution : int, cells per axis
     temperature : float, positive
+    chunk_size : int, grid points evaluated per call (bounds memory)
+    device : torch.device or str, optional
+        Where to build the grid; default the energy's device (CPU for a plain function).
 
     Returns
     -------
-    GridDensity
+    GridDensity, float64, on ``device`` (use :meth:`GridDensity.to` to move it)
 
     Examples
     --------
@@ -298,20 +474,22 @@ def grid_quadrature(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
     >>> abs(g.log_z - math.log(2 * math.pi)) < 1e-3
     True
 
-    Used in chapters 2 and 5.
+    Used in chapters 1, 2, 4 and 5 (and by every landscape in :mod:`ebmbook.plot`).
     """
     resolution = check_int(resolution, "resolution", minimum=2)
-    temperature = check_positive(temperature, "temperature")
+    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     for name, lim in (("xlim", xlim), ("ylim", ylim)):
         if len(lim) != 2 or not lim[0] < lim[1]:
             raise ValueError(f"{name} must be (low, high) with low < high, got {lim}")
+    device, dtype = evaluation_placement(energy, (2,), device)
+    tempered = _tempered(energy if dtype == torch.float64 else _cast_input(energy, dtype), temperature)
     dx = (xlim[1] - xlim[0]) / resolution
     dy = (ylim[1] - ylim[0]) / resolution
     xs = torch.linspace(xlim[0] + dx / 2, xlim[1] - dx / 2, resolution, dtype=torch.float64, device=device)
     ys = torch.linspace(ylim[0] + dy / 2, ylim[1] - dy / 2, resolution, dtype=torch.float64, device=device)
     yy, xx = torch.meshgrid(ys, xs, indexing="ij")
     points = torch.stack([xx.flatten(), yy.flatten()], dim=-1)
-    lw = torch.cat([_log_weights(energy, chunk, temperature) for chunk in points.split(chunk_size)])
+    lw = torch.cat([_log_weights(tempered, chunk) for chunk in points.split(chunk_size)])
     cell_area = dx * dy
     log_z = float(torch.logsumexp(lw, 0)) + math.log(cell_area)
     log_density = (lw - log_z).reshape(resolution, resolution)

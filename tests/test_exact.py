@@ -2,11 +2,12 @@ import itertools
 import math
 import resource
 
+import numpy as np
 import pytest
 import torch
 
 from ebmbook import exact
-from ebmbook.energies import Gaussian, Ising, ising_chain_log_z
+from ebmbook.energies import Gaussian, Ising, Ring, Tempered, ising_chain_log_z
 
 
 def random_ising(n, seed=0, scale=1.0):
@@ -140,3 +141,110 @@ def test_exact_bad_input():
 def test_enumeration_on_device(device):
     model = Ising.chain(10, 1.0, 0.2).to(device)
     assert abs(exact.log_partition(model, 10, device=device) - ising_chain_log_z(10, 1.0, 0.2)) < 1e-10
+
+
+# --- boltzmann_weights -----------------------------------------------------------
+ENERGIES = torch.tensor([0.3, -1.2, 2.0, 0.0, 5.0], dtype=torch.float64)
+
+
+@pytest.mark.parametrize("temperature", [0.01, 0.5, 1.0, 7.0, 1e3])
+def test_boltzmann_weights_normalised(temperature):
+    w = exact.boltzmann_weights(ENERGIES, temperature)
+    assert w.shape == (5,)
+    assert float(w.sum()) == pytest.approx(1.0, abs=1e-12)
+    assert bool((w >= 0).all())
+
+
+def test_boltzmann_weights_match_formula_and_enumeration():
+    w = exact.boltzmann_weights(ENERGIES, 2.0)
+    expected = np.exp(-ENERGIES.numpy() / 2.0)
+    assert np.allclose(w.numpy(), expected / expected.sum(), rtol=1e-12)
+    # The same numbers as enumerating all states of a 3-spin Ising model at T = 2.
+    model = random_ising(3, seed=4)
+    states = exact.all_states(3)
+    assert torch.allclose(exact.boltzmann_weights(model(states), 2.0),
+                          exact.probabilities(model, 3, temperature=2.0), rtol=1e-12, atol=0)
+
+
+def test_boltzmann_weights_limits():
+    hot = exact.boltzmann_weights(ENERGIES, 1e9)
+    assert torch.allclose(hot, torch.full((5,), 0.2, dtype=torch.float64), atol=1e-8)
+    cold = exact.boltzmann_weights(ENERGIES, 1e-3)
+    assert int(cold.argmax()) == int(ENERGIES.argmin())
+    assert float(cold.max()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_boltzmann_weights_shift_invariant_and_stable():
+    w = exact.boltzmann_weights(ENERGIES, 0.7)
+    assert torch.allclose(exact.boltzmann_weights(ENERGIES + 1e4, 0.7), w, atol=1e-12)
+    huge = exact.boltzmann_weights([1e5, 1e5 + 1.0], 1.0)  # exp(-1e5) underflows naively
+    assert torch.isfinite(huge).all() and float(huge[0]) == pytest.approx(1 / (1 + math.exp(-1)))
+
+
+def test_boltzmann_weights_inputs(device):
+    assert exact.boltzmann_weights(np.array([0.0, 0.0])).dtype == torch.float64
+    assert exact.boltzmann_weights(torch.tensor([0.0, 1.0]), 1.0).dtype == torch.float32
+    on_device = exact.boltzmann_weights(ENERGIES.to(device), 1.0)
+    assert on_device.device.type == device.type
+    with pytest.raises(ValueError, match="temperature"):
+        exact.boltzmann_weights(ENERGIES, 0.0)
+    with pytest.raises(ValueError, match="temperature"):
+        exact.boltzmann_weights(ENERGIES, math.inf)
+    with pytest.raises(ValueError, match="energies"):
+        exact.boltzmann_weights(torch.tensor([0.0, math.nan]), 1.0)
+    with pytest.raises(ValueError, match="energies"):
+        exact.boltzmann_weights(torch.zeros(2, 2), 1.0)
+    with pytest.raises(TypeError, match="energies"):
+        exact.boltzmann_weights(["a", "b"], 1.0)
+
+
+# --- temperature means Tempered --------------------------------------------------
+def test_temperature_is_tempered():
+    model = random_ising(6, seed=2)
+    for T in (0.5, 3.0):
+        hot = Tempered(model, T)
+        assert exact.log_partition(model, 6, temperature=T) == exact.log_partition(hot, 6)
+        assert torch.equal(exact.probabilities(model, 6, temperature=T), exact.probabilities(hot, 6))
+        assert torch.equal(exact.marginals(model, 6, temperature=T), exact.marginals(hot, 6))
+        g = exact.grid_quadrature(Ring(), resolution=30, temperature=T)
+        h = exact.grid_quadrature(Tempered(Ring(), T), resolution=30)
+        assert g.log_z == h.log_z and torch.equal(g.log_density, h.log_density)
+
+
+# --- grid_quadrature: where and in what precision the energy is evaluated ---------
+class Float32Net(torch.nn.Module):
+    """A neural energy with float32 weights: it rejects float64 input."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.lin(x).squeeze(-1) + 0.5 * x.pow(2).sum(-1)
+
+
+def test_evaluation_placement(device):
+    assert exact.evaluation_placement(Ring()) == (torch.device("cpu"), torch.float64)
+    assert exact.evaluation_placement(lambda x: x.pow(2).sum(-1)) == (torch.device("cpu"), torch.float64)
+    placed, dtype = exact.evaluation_placement(Float32Net().to(device))
+    assert placed.type == device.type and dtype == torch.float32
+    assert exact.evaluation_placement(Float32Net().double())[1] == torch.float64
+    with pytest.raises(TypeError, match="energy"):
+        exact.evaluation_placement("ring")
+    with pytest.raises(RuntimeError):   # no parameters to fall back to: the energy's own error
+        exact.evaluation_placement(lambda x: x.float() @ torch.ones(2, dtype=torch.float64))
+
+
+def test_grid_quadrature_of_a_float32_network_on_its_device(device):
+    torch.manual_seed(0)
+    net = Float32Net().to(device)
+    grid = exact.grid_quadrature(net, (-6, 6), (-6, 6), resolution=80)   # no `device=`: the net's
+    assert grid.log_density.dtype == torch.float64 and grid.xs.device.type == device.type
+    double = Float32Net()
+    double.load_state_dict(net.state_dict())                           # the same weights, in float64 on the CPU
+    reference = exact.grid_quadrature(double.double(), (-6, 6), (-6, 6), resolution=80)
+    # float32 evaluation of energies of size ~10: log Z agrees to ~1e-6 with the float64 one.
+    assert abs(grid.log_z - reference.log_z) < 1e-5
+    moved = grid.to("cpu")
+    assert moved.xs.device.type == "cpu" and moved.log_z == grid.log_z
+    assert torch.allclose(moved.log_density, reference.log_density, atol=1e-4)

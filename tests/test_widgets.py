@@ -1,5 +1,9 @@
 """Tests of ebmbook.widgets: the pure update functions, the explorers' construction,
-and the static small-multiples figures that stand in for them in the HTML book."""
+and the static small-multiples figures that stand in for them in the HTML book.
+
+The numerics the widgets build on are tested where they live: boltzmann_weights and
+grid_quadrature in tests/test_exact.py, random_patterns and flip_spins in
+tests/data/test_patterns.py."""
 import math
 
 import matplotlib
@@ -7,7 +11,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -21,52 +24,6 @@ from ebmbook.exact import GridDensity, grid_quadrature  # noqa: E402
 def close_figures():
     yield
     plt.close("all")
-
-
-ENERGIES = torch.tensor([0.3, -1.2, 2.0, 0.0, 5.0], dtype=torch.float64)
-
-
-# --- boltzmann_weights ---------------------------------------------------------
-@pytest.mark.parametrize("temperature", [0.01, 0.5, 1.0, 7.0, 1e3])
-def test_boltzmann_weights_normalised(temperature):
-    w = widgets.boltzmann_weights(ENERGIES, temperature)
-    assert w.shape == (5,)
-    assert float(w.sum()) == pytest.approx(1.0, abs=1e-12)
-    assert bool((w >= 0).all())
-
-
-def test_boltzmann_weights_match_formula():
-    w = widgets.boltzmann_weights(ENERGIES, 2.0)
-    expected = np.exp(-ENERGIES.numpy() / 2.0)
-    assert np.allclose(w.numpy(), expected / expected.sum(), rtol=1e-12)
-
-
-def test_boltzmann_weights_limits():
-    hot = widgets.boltzmann_weights(ENERGIES, 1e9)
-    assert torch.allclose(hot, torch.full((5,), 0.2, dtype=torch.float64), atol=1e-8)
-    cold = widgets.boltzmann_weights(ENERGIES, 1e-3)
-    assert int(cold.argmax()) == int(ENERGIES.argmin())
-    assert float(cold.max()) == pytest.approx(1.0, abs=1e-12)
-
-
-def test_boltzmann_weights_shift_invariant_and_stable():
-    w = widgets.boltzmann_weights(ENERGIES, 0.7)
-    assert torch.allclose(widgets.boltzmann_weights(ENERGIES + 1e4, 0.7), w, atol=1e-12)
-    huge = widgets.boltzmann_weights([1e5, 1e5 + 1.0], 1.0)  # exp(-1e5) underflows naively
-    assert torch.isfinite(huge).all() and float(huge[0]) == pytest.approx(1 / (1 + math.exp(-1)))
-
-
-def test_boltzmann_weights_inputs():
-    assert widgets.boltzmann_weights(np.array([0.0, 0.0]), 1.0).dtype == torch.float64
-    assert widgets.boltzmann_weights(torch.tensor([0.0, 1.0]), 1.0).dtype == torch.float32
-    with pytest.raises(ValueError, match="temperature"):
-        widgets.boltzmann_weights(ENERGIES, 0.0)
-    with pytest.raises(ValueError, match="temperature"):
-        widgets.boltzmann_weights(ENERGIES, math.inf)
-    with pytest.raises(ValueError, match="energies"):
-        widgets.boltzmann_weights(torch.tensor([0.0, math.nan]), 1.0)
-    with pytest.raises(ValueError, match="energies"):
-        widgets.boltzmann_weights(torch.zeros(2, 2), 1.0)
 
 
 # --- tempered_grid_density -----------------------------------------------------
@@ -85,10 +42,14 @@ def test_tempered_grid_density_matches_quadrature():
 
 
 # --- run_sampler_path ----------------------------------------------------------
+def seeded(seed, device="cpu"):
+    return torch.Generator(device=device).manual_seed(seed)
+
+
 @pytest.mark.parametrize("name", widgets.SAMPLERS)
 def test_run_sampler_path_shapes_and_determinism(name):
-    a = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), seed=3)
-    b = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), seed=3)
+    a = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), generator=seeded(3))
+    b = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), generator=seeded(3))
     assert a.positions.shape == (16, 2) and a.accepted.shape == (15,)
     assert a.accepted.dtype == torch.bool
     assert torch.equal(a.positions[0], torch.tensor([2.0, 0.0], dtype=torch.float64))
@@ -97,8 +58,26 @@ def test_run_sampler_path_shapes_and_determinism(name):
     # A rejected step leaves the chain where it was.
     rejected = ~a.accepted
     assert torch.equal(a.positions[1:][rejected], a.positions[:-1][rejected])
-    c = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), seed=4)
+    c = widgets.run_sampler_path(Ring(), name, step_size=0.1, n_steps=15, x0=(2.0, 0.0), generator=seeded(4))
     assert not torch.equal(a.positions, c.positions)
+
+
+@pytest.mark.parametrize("name", widgets.SAMPLERS)
+def test_run_sampler_path_is_sample_chain(name):
+    # The path is exactly one chain of ebmbook.samplers.sample_chain with the same generator.
+    from ebmbook.samplers import sample_chain
+    from ebmbook.widgets.sampler import _make_sampler
+
+    path = widgets.run_sampler_path(Ring(), name, step_size=0.2, n_steps=12, x0=(1.0, 0.5), generator=seeded(5))
+    x0 = torch.tensor([[1.0, 0.5]], dtype=torch.float64)
+    trace = sample_chain(_make_sampler(name, Ring(), 0.2), x0, 12, generator=seeded(5))
+    assert torch.equal(path.positions, torch.cat([x0, trace.samples[:, 0]]))
+    assert path.acceptance_rate == trace.acceptance_rate
+
+
+def test_run_sampler_path_on_device(device):
+    path = widgets.run_sampler_path(Ring().to(device), "MALA", n_steps=5, generator=seeded(0, device))
+    assert path.positions.device.type == "cpu" and path.positions.shape == (6, 2)
 
 
 def test_run_sampler_path_ula_always_accepts():
@@ -135,25 +114,16 @@ def test_run_sampler_path_bad_input():
         widgets.run_sampler_path(Ring(), "MALA", n_steps=0)
     with pytest.raises(ValueError, match="x0"):
         widgets.run_sampler_path(Ring(), "MALA", x0=(0.0, 0.0, 0.0))
+    with pytest.raises(TypeError, match="generator"):
+        widgets.run_sampler_path(Ring(), "MALA", generator=0)
     with pytest.raises(FloatingPointError, match="step size"):
         widgets.run_sampler_path(Gaussian(torch.zeros(2), torch.eye(2)), "ULA", step_size=50.0,
                                  n_steps=200, x0=(1.0, 1.0))
 
 
 # --- explorers -----------------------------------------------------------------
-def test_import_does_not_need_ipywidgets():
-    import ast
-    import inspect
-
-    tree = ast.parse(inspect.getsource(widgets))
-    top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    names = [a.name for n in top_level for a in n.names] + \
-            [n.module or "" for n in top_level if isinstance(n, ast.ImportFrom)]
-    assert "ipywidgets" not in names
-
-
 def test_temperature_explorer_builds_and_updates():
-    ipywidgets = pytest.importorskip("ipywidgets")
+    import ipywidgets
     w = widgets.temperature_explorer(Ring(), temperatures=(0.25, 4.0), resolution=24)
     assert isinstance(w, ipywidgets.Widget)
     slider, image = w.children
@@ -167,7 +137,7 @@ def test_temperature_explorer_builds_and_updates():
 
 
 def test_sampler_explorer_builds_and_updates():
-    ipywidgets = pytest.importorskip("ipywidgets")
+    import ipywidgets
     w = widgets.sampler_explorer(Ring(), resolution=24)
     assert isinstance(w, ipywidgets.Widget)
     controls, status, image = w.children
@@ -203,13 +173,13 @@ def test_sampler_small_multiples_panels():
         widgets.sampler_small_multiples(Ring(), [])
 
 
-# --- Hopfield recall: flip_spins, corrupt_and_recall, explorer, small multiples ----
+# --- Hopfield recall: corrupt_and_recall, explorer, small multiples ----------------
+from ebmbook.data import flip_spins, random_patterns  # noqa: E402
 from ebmbook.models import DenseAssociativeMemory, Hopfield  # noqa: E402
 
 
 def _random_patterns(p, n, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.where(torch.rand(p, n, generator=g) < 0.5, -1.0, 1.0)
+    return random_patterns(p, n, generator=seeded(seed))
 
 
 @pytest.fixture
@@ -218,33 +188,11 @@ def memory():
     return Hopfield("hebbian").fit(xi), xi
 
 
-@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.25, 0.5, 1.0])
-def test_flip_spins_flips_exactly(fraction):
-    x = _random_patterns(5, 40)
-    out = widgets.flip_spins(x, fraction, generator=torch.Generator().manual_seed(1))
-    assert out.shape == x.shape and out.dtype == x.dtype
-    assert torch.equal((out != x).sum(-1), torch.full((5,), round(fraction * 40)))
-    assert bool(((out == 1) | (out == -1)).all())
-    one = widgets.flip_spins(x[0], fraction, generator=torch.Generator().manual_seed(1))
-    assert one.shape == (40,)
-    again = widgets.flip_spins(x, fraction, generator=torch.Generator().manual_seed(1))
-    assert torch.equal(out, again)
-
-
-def test_flip_spins_bad_input():
-    with pytest.raises(ValueError, match="flip_fraction"):
-        widgets.flip_spins(torch.ones(4), 1.5)
-    with pytest.raises(ValueError, match="-1 and \\+1"):
-        widgets.flip_spins(torch.zeros(4), 0.5)
-    with pytest.raises(ValueError, match="shape"):
-        widgets.flip_spins(torch.ones(2, 2, 2), 0.5)
-
-
 def test_corrupt_and_recall_shapes_and_determinism(memory, device):
     net, xi = memory
     net = Hopfield("hebbian").fit(xi.to(device))
-    a = widgets.corrupt_and_recall(net, xi[1], 0.2, seed=3)
-    b = widgets.corrupt_and_recall(net, xi[1], 0.2, seed=3)
+    a = widgets.corrupt_and_recall(net, xi[1], 0.2, generator=seeded(3, device))
+    b = widgets.corrupt_and_recall(net, xi[1], 0.2, generator=seeded(3, device))
     assert isinstance(a, widgets.RecallPath)
     n = a.n_sweeps
     assert 1 <= n <= 20
@@ -260,18 +208,21 @@ def test_corrupt_and_recall_shapes_and_determinism(memory, device):
     assert float(a.overlaps[-1]) == 1.0
     # Asynchronous sweeps never raise the energy (float32 weights: round-off ~1e-5).
     assert bool((a.energies.diff() <= 1e-4).all())
-    # The path ends where Hopfield.recall ends from the same probe with the same generator.
-    res = net.recall(a.probe.to(device)[None], generator=torch.Generator(device=device).manual_seed(3),
-                     max_sweeps=20)
+    # The path is flip_spins then Hopfield.recall, drawing from one generator in that order.
+    g = seeded(3, device)
+    probe = flip_spins(xi[1].to(device)[None], 0.2, generator=g)
+    res = net.recall(probe, max_sweeps=20, generator=g)
+    assert torch.equal(probe[0].cpu(), a.probe)
     assert torch.equal(res.states[0].cpu(), a.states[-1]) and int(res.n_sweeps[0]) == n
-    c = widgets.corrupt_and_recall(net, xi[1], 0.2, seed=4)
+    assert torch.allclose(res.energies[:, 0].double().cpu(), a.energies)
+    c = widgets.corrupt_and_recall(net, xi[1], 0.2, generator=seeded(4, device))
     assert not torch.equal(a.probe, c.probe)
 
 
 def test_corrupt_and_recall_no_corruption_is_a_fixed_point(memory):
     net, xi = memory
     for i in range(3):
-        path = widgets.corrupt_and_recall(net, xi[i], 0.0)
+        path = widgets.corrupt_and_recall(net, xi[i], 0.0, generator=seeded(i))
         assert float(path.overlaps[0]) == 1.0 and float(path.overlaps[-1]) == 1.0
         assert path.n_sweeps == 1 and path.converged
 
@@ -279,7 +230,7 @@ def test_corrupt_and_recall_no_corruption_is_a_fixed_point(memory):
 def test_corrupt_and_recall_sync_two_cycle():
     # Two antiferromagnetic units started aligned swap forever under synchronous updates.
     net = Hopfield("hebbian").fit(torch.tensor([[1.0, -1.0]]))
-    path = widgets.corrupt_and_recall(net, torch.tensor([1.0, -1.0]), 0.5, seed=0, mode="sync")
+    path = widgets.corrupt_and_recall(net, torch.tensor([1.0, -1.0]), 0.5, mode="sync", generator=seeded(0))
     assert path.cycled and not path.converged and path.n_sweeps == 2
     assert torch.equal(path.states[2], path.states[0])
     # Flipping all units gives the inverted pattern, itself a fixed point (overlap -1).
@@ -290,7 +241,7 @@ def test_corrupt_and_recall_sync_two_cycle():
 def test_corrupt_and_recall_dense_memory():
     xi = _random_patterns(40, 30)  # P/N > 1: beyond a classical network, fine for degree 4
     mem = DenseAssociativeMemory("polynomial", degree=4).fit(xi)
-    path = widgets.corrupt_and_recall(mem, xi[0], 0.1, seed=1)
+    path = widgets.corrupt_and_recall(mem, xi[0], 0.1, generator=seeded(1))
     assert float(path.overlaps[-1]) == 1.0
 
 
@@ -310,10 +261,12 @@ def test_corrupt_and_recall_bad_input(memory):
         widgets.corrupt_and_recall(net, xi[0], 0.1, mode="parallel")
     with pytest.raises(ValueError, match="max_sweeps"):
         widgets.corrupt_and_recall(net, xi[0], 0.1, max_sweeps=0)
+    with pytest.raises(TypeError, match="generator"):
+        widgets.corrupt_and_recall(net, xi[0], 0.1, generator=3)
 
 
 def test_recall_explorer_builds_and_updates(memory):
-    ipywidgets = pytest.importorskip("ipywidgets")
+    import ipywidgets
     net, xi = memory
     w = widgets.recall_explorer(net, xi, (8, 8), labels=["a", "b", "c"])
     assert isinstance(w, ipywidgets.Widget)
@@ -357,3 +310,35 @@ def test_recall_small_multiples_cmap(memory):
     image = fig.axes[0].get_images()[0]
     assert image.get_cmap().name.startswith("gray_r")
     assert image.get_clim() == (-1.0, 1.0)
+
+
+def test_small_multiples_reproduce_the_pure_functions(memory):
+    # A panel of a static twin is the pure function with a fresh generator seeded with `seed`.
+    net, xi = memory
+    fig = widgets.recall_small_multiples(net, xi[:1], (8, 8), [0.3], seed=5)
+    path = widgets.corrupt_and_recall(net, xi[0], 0.3, generator=seeded(5))
+    assert fig.axes[0].get_title() == f"30% flipped: m = {float(path.overlaps[-1]):.2f}"
+    fig = widgets.sampler_small_multiples(Ring(), [0.3], sampler="RWM", n_steps=40, resolution=16, seed=2)
+    path = widgets.run_sampler_path(Ring(), "RWM", 0.3, 40, generator=seeded(2))
+    assert fig.axes[0].get_title() == f"step 0.3: acceptance {path.acceptance_rate:.2f}"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a second device (CUDA)")
+def test_generator_on_the_wrong_device_is_refused(memory):
+    net, xi = memory                      # a CPU network and a CPU energy: draws happen on the CPU
+    with pytest.raises(ValueError, match="generator"):
+        widgets.corrupt_and_recall(net, xi[0], 0.1, generator=seeded(0, "cuda"))
+    with pytest.raises(ValueError, match="generator"):
+        widgets.run_sampler_path(Ring(), "MALA", generator=seeded(0, "cuda"))
+
+
+def test_modules_are_small_and_reexported():
+    # One module per explorer, each readable top to bottom; the package re-exports every public name.
+    from pathlib import Path
+
+    for path in Path(widgets.__file__).parent.glob("*.py"):
+        assert len(path.read_text().splitlines()) <= 400, path.name
+    for name in widgets.__all__:
+        assert getattr(widgets, name) is not None, name
+    # The numerics moved down: they live in the core, not here.
+    assert not hasattr(widgets, "boltzmann_weights") and not hasattr(widgets, "flip_spins")

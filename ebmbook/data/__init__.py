@@ -1,6 +1,12 @@
-"""Data sets: seeded 2-D toy distributions (:mod:`ebmbook.data.toy2d`) and images
-(:mod:`ebmbook.data.images`: bundled digits, user-supplied MNIST IDX files)."""
+"""Data sets: seeded 2-D toy distributions (:mod:`ebmbook.data.toy2d`), images
+(:mod:`ebmbook.data.images`: bundled digits, user-supplied MNIST IDX files) and
+random spin patterns with their corruption (:mod:`ebmbook.data.patterns`).
+
+Random draws follow one device rule: on the generator's device, unless a tensor
+argument fixes the device, in which case the generator must be on it (else a
+``ValueError`` naming ``generator``)."""
 from .images import ImageData, load_digits, load_mnist, read_idx, write_idx
+from .patterns import flip_spins, random_patterns
 from .toy2d import (
     TOY_DATASETS,
     checkerboard,
@@ -20,6 +26,8 @@ __all__ = [
     "load_mnist",
     "read_idx",
     "write_idx",
+    "random_patterns",
+    "flip_spins",
     "TOY_DATASETS",
     "toy_dataset",
     "eight_gaussians",

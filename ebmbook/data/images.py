@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..utils import check_int, check_probability
+from ..utils import _check_real, check_int, check_path, check_probability
 
 __all__ = ["ImageData", "load_digits", "read_idx", "write_idx", "load_mnist"]
 
@@ -89,6 +89,7 @@ def load_digits(binarize: bool = False, threshold: float = 7.0, scale: bool = Tr
     if test_size >= 1:
         raise ValueError("test_size must be < 1")
     seed = check_int(seed, "seed", minimum=0)
+    threshold = _check_real(threshold, "threshold")
     bunch = sk_load_digits()
     x = bunch.data.astype(np.float64)
     if binarize:
@@ -113,7 +114,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     ValueError
         If the header is not a valid IDX header or the data are truncated.
     """
-    if not os.path.exists(os.fspath(path)):
+    path = check_path(path, "path")
+    if not os.path.exists(path):
         raise FileNotFoundError(f"IDX file not found: {path} (ebmbook never downloads data; supply the file)")
     try:
         with _open(path, "rb") as f:
@@ -139,6 +141,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     """Write ``array`` as an IDX file (gzipped if ``path`` ends in ``.gz``); used to test :func:`read_idx`."""
+    path = check_path(path, "path")
     array = np.asarray(array)
     codes = {np.dtype(v).newbyteorder("=").str: k for k, v in _IDX_TYPES.items()}
     key = array.dtype.newbyteorder("=").str
@@ -168,6 +171,9 @@ def load_mnist(images_path: str | os.PathLike, labels_path: str | os.PathLike, b
     -------
     ImageData with images flattened to ``H * W`` pixels
     """
+    images_path, labels_path = check_path(images_path, "images_path"), check_path(labels_path, "labels_path")
+    threshold = _check_real(threshold, "threshold")
+    seed = check_int(seed, "seed", minimum=0)
     images = read_idx(images_path)
     labels = read_idx(labels_path)
     if images.ndim != 3:

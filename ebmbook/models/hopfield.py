@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import torch
 
-from ..utils import check_int, check_positive, check_tensor
+from ..utils import check_device, check_generator, check_int, check_positive, check_tensor
 
 __all__ = [
     "Hopfield",
@@ -52,6 +52,8 @@ def overlap(states: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
     """
     check_tensor(states, "states", ndim=2)
     check_tensor(patterns, "patterns", ndim=2)
+    if patterns.shape[1] == 0:
+        raise ValueError("patterns must have at least one unit, got shape (P, 0)")
     if states.shape[1] != patterns.shape[1]:
         raise ValueError(f"states and patterns must have the same length, got {states.shape[1]} and {patterns.shape[1]}")
     return states.to(patterns.dtype) @ patterns.T / patterns.shape[1]
@@ -68,6 +70,9 @@ class RecallResult(NamedTuple):
     energies : Tensor ``(n_recorded, batch)``, energy after every sweep (first row: the probes);
         after every single-unit update when ``record="unit"``
     cycled : Tensor ``(batch,)`` bool, synchronous dynamics entered a 2-cycle
+    trajectory : Tensor ``(n_run + 1, batch, N)`` or None, the state after every sweep (first
+        row: the probes; probes already settled repeat their state) when
+        ``recall(..., record_states=True)``, else None
     """
 
     states: torch.Tensor
@@ -75,6 +80,7 @@ class RecallResult(NamedTuple):
     n_sweeps: torch.Tensor
     energies: torch.Tensor
     cycled: torch.Tensor
+    trajectory: torch.Tensor | None = None
 
 
 def _sign_keep(field: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
@@ -117,6 +123,7 @@ class _SpinMemory:
         self._check_states(states)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        check_generator(generator, "generator")
         s = states.to(self.patterns_.dtype).clone()
         if mode == "sync":
             s = _sign_keep(self._sync_field(s), s)
@@ -131,7 +138,8 @@ class _SpinMemory:
         return (s, torch.stack(trajectory)) if record_units else s
 
     def recall(self, probes: torch.Tensor, mode: str = "async", max_sweeps: int = 100, *,
-               generator: torch.Generator | None = None, record: str = "sweep") -> RecallResult:
+               generator: torch.Generator | None = None, record: str = "sweep",
+               record_states: bool = False) -> RecallResult:
         """Run the dynamics from ``probes`` until every probe is at a fixed point or ``max_sweeps``.
 
         Parameters
@@ -141,6 +149,7 @@ class _SpinMemory:
         max_sweeps : int
         generator : torch.Generator, optional (the random update order)
         record : {'sweep', 'unit'}, energy after every sweep or after every single-unit update
+        record_states : bool, also keep the state after every sweep in ``trajectory``
 
         Returns
         -------
@@ -156,6 +165,9 @@ class _SpinMemory:
         max_sweeps = check_int(max_sweeps, "max_sweeps", minimum=1)
         if record not in ("sweep", "unit"):
             raise ValueError(f"record must be 'sweep' or 'unit', got {record!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        check_generator(generator, "generator")
         s = probes.to(self.patterns_.dtype).clone()
         batch = s.shape[0]
         energies = [self.energy(s)]
@@ -163,6 +175,7 @@ class _SpinMemory:
         cycled = torch.zeros_like(converged)
         n_sweeps = torch.full((batch,), max_sweeps, dtype=torch.long, device=s.device)
         previous = None
+        trajectory = [s] if record_states else None
         for t in range(1, max_sweeps + 1):
             if record == "unit":
                 new, unit_energies = self.sweep(s, mode, generator=generator, record_units=True)
@@ -172,6 +185,8 @@ class _SpinMemory:
                 energies.append(self.energy(new))
             # frozen probes keep their state: done ones stay put
             new = torch.where((converged | cycled).unsqueeze(-1), s, new)
+            if record_states:
+                trajectory.append(new)
             fixed = (new == s).all(-1) & ~converged & ~cycled
             n_sweeps = torch.where(fixed, torch.full_like(n_sweeps, t), n_sweeps)
             converged |= fixed
@@ -181,7 +196,8 @@ class _SpinMemory:
             previous, s = s, new
             if bool((converged | cycled).all()):
                 break
-        return RecallResult(s, converged, n_sweeps, torch.stack(energies), cycled)
+        return RecallResult(s, converged, n_sweeps, torch.stack(energies), cycled,
+                            torch.stack(trajectory) if record_states else None)
 
     def overlap(self, states: torch.Tensor) -> torch.Tensor:
         """Overlaps of ``states`` with the stored patterns, shape ``(batch, P)``."""
@@ -274,6 +290,7 @@ class Hopfield(_SpinMemory):
     def to(self, device: torch.device | str) -> "Hopfield":
         """Move the learned tensors to ``device``; returns ``self``."""
         self._check_fitted()
+        device = check_device(device)
         self.weights_ = self.weights_.to(device)
         self.patterns_ = self.patterns_.to(device)
         return self
@@ -363,5 +380,6 @@ class DenseAssociativeMemory(_SpinMemory):
     def to(self, device: torch.device | str) -> "DenseAssociativeMemory":
         """Move the stored patterns to ``device``; returns ``self``."""
         self._check_fitted()
+        device = check_device(device)
         self.patterns_ = self.patterns_.to(device)
         return self

@@ -216,3 +216,18 @@ def test_exponential_memory_energy_is_finite_beyond_float32_range():
     too_sharp = DenseAssociativeMemory("exponential", beta=10.0).fit(patterns)       # exp(1200) overflows
     with pytest.raises(FloatingPointError, match="beta"):
         too_sharp.energy(patterns[:1])
+
+
+def test_recall_records_the_state_after_every_sweep():
+    g = torch.Generator().manual_seed(0)
+    patterns = torch.where(torch.rand(2, 64, generator=g) < 0.5, -1.0, 1.0)
+    net = Hopfield().fit(patterns)
+    probes = patterns.clone()
+    probes[:, :10] *= -1                                           # corrupt 10 bits of each
+    result = net.recall(probes, generator=g, record_states=True)
+    assert result.trajectory.shape[1:] == (2, 64)
+    assert torch.equal(result.trajectory[0], probes) and torch.equal(result.trajectory[-1], result.states)
+    # the energy recorded after each sweep is the energy of the recorded state
+    torch.testing.assert_close(net.energy(result.trajectory.flatten(0, 1)).reshape(result.energies.shape),
+                               result.energies)
+    assert net.recall(probes, generator=g).trajectory is None
