@@ -1,5 +1,7 @@
-"""Metrics: MCMC diagnostics (ESS, R-hat, acceptance) and goodness-of-fit tests
-against exact distributions; later modules add AIS, MMD, calibration and OOD scores."""
+"""Metrics: MCMC diagnostics (ESS, R-hat, acceptance), goodness-of-fit tests
+against exact distributions, and annealed importance sampling (AIS) of log Z;
+later modules add MMD, calibration and OOD scores."""
+from .ais import AISResult, AnnealingPath, GeometricPath, ais, ais_betas, summarise_log_weights
 from .goodness_of_fit import TestResult, discrete_chi_square, ks_test, state_index
 from .mcmc import (
     ESS_METHODS,
@@ -19,4 +21,10 @@ __all__ = [
     "state_index",
     "discrete_chi_square",
     "ks_test",
+    "ais",
+    "ais_betas",
+    "AISResult",
+    "summarise_log_weights",
+    "AnnealingPath",
+    "GeometricPath",
 ]

@@ -2,7 +2,9 @@
 from .hopfield import DenseAssociativeMemory, Hopfield, RecallResult, overlap
 from .modern_hopfield import ModernHopfield
 from .nets import ACTIVATIONS, ConvEnergy, MLPEnergy
-from .rbm import AISResult, BernoulliRBM, GaussianBernoulliRBM, ais_betas
+from .bernoulli_rbm import BernoulliRBM
+from .gaussian_rbm import GaussianBernoulliRBM
+from .rbm_gibbs import RBMAnnealingPath, RBMGibbs, RBMGibbsState, RBMLayers
 
 __all__ = [
     "Hopfield",
@@ -12,8 +14,10 @@ __all__ = [
     "overlap",
     "BernoulliRBM",
     "GaussianBernoulliRBM",
-    "AISResult",
-    "ais_betas",
+    "RBMGibbs",
+    "RBMGibbsState",
+    "RBMLayers",
+    "RBMAnnealingPath",
     "MLPEnergy",
     "ConvEnergy",
     "ACTIVATIONS",
