@@ -1,22 +1,8 @@
-r"""Exact answers by brute force: enumeration of binary states and 2-D quadrature.
+"""Exact answers for binary units by enumeration: log Z, probabilities, marginals, expectations.
 
-For :math:`n` binary units the :math:`2^n` configurations are enumerated in
-chunks (float64), so :math:`\log Z`, probabilities, marginals and expectations
-are exact up to round-off while memory stays bounded: :math:`n = 20` touches a
-million states in a few dozen chunks. For 2-D continuous densities a midpoint
-grid gives :math:`\log Z` and the normalised density, and
-:func:`boltzmann_weights` normalises any finite list of energies.
-
-Temperature has one meaning everywhere: a function that takes
-``temperature=T`` computes its answer for :class:`ebmbook.energies.Tempered`
-``(energy, T)``, the distribution :math:`p_T(x) \propto \exp(-E(x)/T)`
-(``T = 1`` is ``energy`` itself).
-
-These are the ground truth that samplers, AIS and trained models are tested
-against. Enumeration needs energies that accept float64 input (all
-:mod:`ebmbook.energies` do; call ``.double()`` on a neural energy first);
-:func:`grid_quadrature` also takes a float32 neural energy as it is, and
-evaluates it on its own device in its own dtype.
+The :math:`2^n` configurations are enumerated in float64 chunks, so answers are
+exact up to round-off while memory stays bounded. A function that takes
+``temperature=T`` answers for :class:`ebmbook.energies.Tempered` ``(energy, T)``.
 """
 from __future__ import annotations
 
@@ -26,9 +12,9 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 import torch
 
-from .energies.base import evaluate_energy
-from .energies.tempered import Tempered
-from .utils import check_int, check_positive
+from ..energies.base import evaluate_energy
+from ..energies.tempered import Tempered
+from ..utils import check_int, check_positive
 
 __all__ = [
     "boltzmann_weights",
@@ -40,10 +26,6 @@ __all__ = [
     "marginals",
     "Thermodynamics",
     "thermodynamics",
-    "GridDensity",
-    "evaluation_placement",
-    "grid_quadrature",
-    "grid_kl_divergence",
 ]
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
@@ -315,195 +297,3 @@ def thermodynamics(energy: EnergyFn, n: int, temperature: float, values: str = "
         entropy=(mean_e - free_energy) / temperature,
         mean_abs_magnetisation=mean_abs_m,
     )
-
-
-class GridDensity(NamedTuple):
-    """A density normalised by midpoint quadrature on a regular 2-D grid.
-
-    Attributes
-    ----------
-    xs : Tensor ``(nx,)``, cell centres along x
-    ys : Tensor ``(ny,)``, cell centres along y
-    log_density : Tensor ``(ny, nx)``, normalised log density at the cell centres
-        (row ``i`` is ``y = ys[i]``, ready for ``imshow``/``contour``)
-    log_z : float, :math:`\\log \\int \\exp(-E/T)` over the box
-    cell_area : float
-    """
-
-    xs: torch.Tensor
-    ys: torch.Tensor
-    log_density: torch.Tensor
-    log_z: float
-    cell_area: float
-
-    @property
-    def density(self) -> torch.Tensor:
-        """Normalised density at the cell centres, shape ``(ny, nx)``."""
-        return self.log_density.exp()
-
-    def expectation(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> float:
-        """:math:`\\mathbb E_p[f(x)]` by quadrature: ``fn`` maps :attr:`points` ``(m, 2)`` to ``(m,)``."""
-        values = fn(self.points)
-        if not isinstance(values, torch.Tensor) or values.shape != (self.points.shape[0],):
-            raise ValueError("fn must map the grid points (m, 2) to values of shape (m,)")
-        return float((self.log_density.exp().flatten() * values.double()).sum() * self.cell_area)
-
-    @property
-    def points(self) -> torch.Tensor:
-        """Cell centres as a batch ``(ny * nx, 2)`` in ``log_density.flatten()`` order."""
-        yy, xx = torch.meshgrid(self.ys, self.xs, indexing="ij")
-        return torch.stack([xx.flatten(), yy.flatten()], dim=-1)
-
-    def to(self, device: torch.device | str) -> "GridDensity":
-        """The same density with its tensors on ``device`` (e.g. ``"cpu"`` to plot it)."""
-        return GridDensity(self.xs.to(device), self.ys.to(device), self.log_density.to(device),
-                           self.log_z, self.cell_area)
-
-
-def _module_placement(energy: EnergyFn) -> tuple[torch.device | None, torch.dtype | None]:
-    """Device of a module energy's first parameter/buffer and its first float dtype (else None, None)."""
-    if isinstance(energy, torch.nn.Module):
-        tensors = list(energy.parameters()) + list(energy.buffers())
-        if tensors:
-            floats = [t.dtype for t in tensors if t.is_floating_point()]
-            return tensors[0].device, (floats[0] if floats else None)
-    return None, None
-
-
-def evaluation_placement(energy: EnergyFn, event_shape: tuple[int, ...] = (2,),
-                         device: torch.device | str | None = None) -> tuple[torch.device, torch.dtype]:
-    """The device and dtype in which :func:`grid_quadrature` evaluates ``energy``.
-
-    The device is ``device`` when given, otherwise that of the energy's first
-    parameter or buffer (CPU for a plain function). The dtype is float64 when
-    the energy accepts float64 input there, which makes quadrature exact up to
-    round-off; an ``nn.Module`` that rejects it (float32 weights) is
-    evaluated in the dtype of its parameters instead, so a trained network can
-    be normalised as it is, on the GPU it lives on.
-
-    Parameters
-    ----------
-    energy : callable ``(batch, *event_shape) -> (batch,)``
-    event_shape : tuple of int, shape of one input (a probe batch of zeros is evaluated)
-    device : torch.device or str, optional
-
-    Returns
-    -------
-    (torch.device, torch.dtype)
-
-    Raises
-    ------
-    TypeError
-        If ``energy`` is not callable.
-    RuntimeError, TypeError
-        The energy's own error, if it rejects float64 input and has no
-        floating-point parameters to fall back to.
-
-    Examples
-    --------
-    >>> evaluation_placement(torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Flatten(0)))
-    (device(type='cpu'), torch.float32)
-
-    Used by :func:`grid_quadrature`, :mod:`ebmbook.plot` and :mod:`ebmbook.widgets`.
-    """
-    if not callable(energy):
-        raise TypeError(f"energy must be callable (batch, *event_shape) -> (batch,), got {type(energy).__name__}")
-    own_device, param_dtype = _module_placement(energy)
-    if device is not None:
-        device = torch.device(device)
-    else:
-        device = own_device if own_device is not None else torch.device("cpu")
-    shape = tuple(check_int(v, "event_shape", minimum=1) for v in event_shape)
-    probe = torch.zeros((2, *shape), dtype=torch.float64, device=device)
-    try:
-        with torch.no_grad():
-            energy(probe)
-        return device, torch.float64
-    except (RuntimeError, TypeError):
-        # A float32 layer rejects float64 input with a RuntimeError (dtype mismatch);
-        # without float parameters there is no other dtype to try.
-        if param_dtype is None or param_dtype == torch.float64:
-            raise
-    return device, param_dtype
-
-
-def _cast_input(energy: EnergyFn, dtype: torch.dtype) -> EnergyFn:
-    """``energy`` evaluated on input cast to ``dtype``, returning float64 energies."""
-    def cast(x: torch.Tensor) -> torch.Tensor:
-        return energy(x.to(dtype)).double()
-
-    return cast
-
-
-def grid_quadrature(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
-                    ylim: tuple[float, float] = (-4.0, 4.0), resolution: int = 256,
-                    temperature: float = 1.0, chunk_size: int = DEFAULT_CHUNK,
-                    device: torch.device | str | None = None) -> GridDensity:
-    r"""Normalise a 2-D energy on a box by the midpoint rule (float64).
-
-    The density is that of :class:`ebmbook.energies.Tempered` ``(energy, T)``:
-
-    .. math:: p_T(x) = \frac{\exp(-E(x)/T)}{Z_T}, \qquad
-              Z_T \approx \sum_{ij} \exp(-E(x_{ij})/T)\, \Delta x\, \Delta y .
-
-    The box must hold essentially all the mass; the error of the midpoint
-    rule is :math:`O(h^2)` for smooth densities.
-
-    Parameters
-    ----------
-    energy : callable ``(batch, 2) -> (batch,)``
-        Evaluated without gradients, where and in the precision
-        :func:`evaluation_placement` says: float64 on the energy's device when
-        it accepts float64, otherwise (a float32 ``nn.Module``) in the dtype of
-        its parameters, with the energies cast to float64 before summing.
-    xlim, ylim : (low, high)
-    resolution : int, cells per axis
-    temperature : float, positive
-    chunk_size : int, grid points evaluated per call (bounds memory)
-    device : torch.device or str, optional
-        Where to build the grid; default the energy's device (CPU for a plain function).
-
-    Returns
-    -------
-    GridDensity, float64, on ``device`` (use :meth:`GridDensity.to` to move it)
-
-    Examples
-    --------
-    >>> from ebmbook.energies import Gaussian
-    >>> g = grid_quadrature(Gaussian(torch.zeros(2), torch.eye(2)), resolution=200)
-    >>> abs(g.log_z - math.log(2 * math.pi)) < 1e-3
-    True
-
-    Used in chapters 1, 2, 4 and 5 (and by every landscape in :mod:`ebmbook.plot`).
-    """
-    resolution = check_int(resolution, "resolution", minimum=2)
-    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
-    for name, lim in (("xlim", xlim), ("ylim", ylim)):
-        if len(lim) != 2 or not lim[0] < lim[1]:
-            raise ValueError(f"{name} must be (low, high) with low < high, got {lim}")
-    device, dtype = evaluation_placement(energy, (2,), device)
-    tempered = _tempered(energy if dtype == torch.float64 else _cast_input(energy, dtype), temperature)
-    dx = (xlim[1] - xlim[0]) / resolution
-    dy = (ylim[1] - ylim[0]) / resolution
-    xs = torch.linspace(xlim[0] + dx / 2, xlim[1] - dx / 2, resolution, dtype=torch.float64, device=device)
-    ys = torch.linspace(ylim[0] + dy / 2, ylim[1] - dy / 2, resolution, dtype=torch.float64, device=device)
-    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
-    points = torch.stack([xx.flatten(), yy.flatten()], dim=-1)
-    lw = torch.cat([_log_weights(tempered, chunk) for chunk in points.split(chunk_size)])
-    cell_area = dx * dy
-    log_z = float(torch.logsumexp(lw, 0)) + math.log(cell_area)
-    log_density = (lw - log_z).reshape(resolution, resolution)
-    return GridDensity(xs, ys, log_density, log_z, cell_area)
-
-
-def grid_kl_divergence(p: GridDensity, q: GridDensity) -> float:
-    r""":math:`\mathrm{KL}(p\,\|\,q) = \int p \log(p/q)` by quadrature on a shared grid.
-
-    Both densities must come from :func:`grid_quadrature` with the same box and
-    resolution.
-    """
-    if p.log_density.shape != q.log_density.shape or not torch.allclose(p.xs, q.xs) \
-            or not torch.allclose(p.ys, q.ys):
-        raise ValueError("p and q must be on the same grid (same limits and resolution)")
-    pd = p.log_density.exp()
-    return float((pd * (p.log_density - q.log_density)).sum() * p.cell_area)
