@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 import torch
 
+from .utils import check_path
+
 __all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_KEYS", "read_checkpoint", "check_same_tensors", "check_checkpoint"]
 
 CHECKPOINT_FORMAT = "ebmbook-trainer-v1"
@@ -47,7 +49,7 @@ def read_checkpoint(path: str | os.PathLike, map_location: torch.device | str | 
         never built or run); ``"... is not a valid torch checkpoint ..."`` if the bytes are
         not a torch checkpoint at all (garbage, truncated, empty).
     """
-    name = os.fspath(path)
+    name = path = check_path(path, "path")
     with open(path, "rb") as file:  # a missing or unreadable file raises its own OSError here
         try:
             return torch.load(file, map_location=map_location, weights_only=True)

@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from .checkpoint import CHECKPOINT_FORMAT, check_checkpoint, read_checkpoint
-from .utils import check_finite, check_int, check_positive
+from .utils import check_finite, check_int, check_path, check_positive
 
 __all__ = ["Trainer", "TrainingDiverged", "CHECKPOINT_FORMAT"]
 
@@ -140,6 +140,9 @@ class Trainer:
         if optimizer is None:
             optimizer = torch.optim.Adam(self.trained_parameters, lr=check_positive(lr, "lr"), betas=(0.0, 0.999))
         else:
+            if not isinstance(optimizer, torch.optim.Optimizer):
+                raise TypeError(f"optimizer must be a torch.optim.Optimizer over the model's parameters (or None "
+                                f"for Adam with lr), got {type(optimizer).__name__}")
             held = {id(p) for group in optimizer.param_groups for p in group["params"]}
             if any(id(p) not in held for p in self._objective_parameters):
                 # otherwise the objective's parameters would silently never move
@@ -401,7 +404,7 @@ class Trainer:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write a checkpoint (model, optimiser, scheduler, objective state, RNG, history)."""
-        torch.save(self.state_dict(), path)
+        torch.save(self.state_dict(), check_path(path, "path"))
 
     def load(self, path: str | os.PathLike) -> "Trainer":
         """Load a checkpoint written by :meth:`save`; returns ``self``.

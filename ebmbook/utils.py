@@ -6,6 +6,7 @@ helpers so that bad input fails early with a message that names the argument.
 from __future__ import annotations
 
 import math
+import os
 import random
 from numbers import Real
 
@@ -26,6 +27,8 @@ __all__ = [
     "check_binary",
     "check_square_symmetric",
     "check_generator",
+    "check_device",
+    "check_path",
 ]
 
 
@@ -70,7 +73,7 @@ def make_generator(seed: int, device: torch.device | str | None = None) -> torch
     CUDA chain needs a CUDA generator; this helper makes the right one.
     """
     seed = check_int(seed, "seed", minimum=0)
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = check_device(device) or torch.device("cpu")
     return torch.Generator(device=device).manual_seed(seed)
 
 
@@ -120,18 +123,21 @@ def check_probability(value, name: str) -> float:
 
 
 def check_tensor(x, name: str, ndim: int | None = None, min_ndim: int | None = None,
-                 last_dim: int | None = None) -> torch.Tensor:
-    """Check that ``x`` is a floating/integer tensor of the expected rank and size.
+                 last_dim: int | None = None, floating: bool = False) -> torch.Tensor:
+    """Check that ``x`` is a tensor of the expected rank and size (and real floating dtype, if ``floating``).
 
     Raises
     ------
     TypeError
-        If ``x`` is not a ``torch.Tensor``.
+        If ``x`` is not a ``torch.Tensor``, or ``floating`` and its dtype is not a real
+        floating-point one (integer, bool and complex tensors are refused).
     ValueError
         If the rank or the size of the last dimension is wrong.
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if floating and not x.is_floating_point():
+        raise TypeError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {tuple(x.shape)}")
     if min_ndim is not None and x.ndim < min_ndim:
@@ -142,8 +148,9 @@ def check_tensor(x, name: str, ndim: int | None = None, min_ndim: int | None = N
 
 
 def check_finite(x: torch.Tensor, name: str) -> torch.Tensor:
-    """Raise ``ValueError`` if ``x`` holds NaN or infinite entries."""
-    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+    """Raise ``ValueError`` if ``x`` holds NaN or infinite entries (``TypeError`` if it is no tensor)."""
+    check_tensor(x, name)
+    if (x.is_floating_point() or x.is_complex()) and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
 
@@ -165,8 +172,10 @@ def check_binary(x: torch.Tensor, name: str) -> torch.Tensor:
 
 
 def check_square_symmetric(J: torch.Tensor, name: str, atol: float = 1e-8) -> torch.Tensor:
-    """Raise ``ValueError`` unless ``J`` is a finite, square, symmetric matrix."""
+    """Raise ``ValueError`` unless ``J`` is a finite, square, symmetric real matrix."""
     check_tensor(J, name, ndim=2)
+    if J.is_complex():
+        raise TypeError(f"{name} must be a real matrix, got dtype {J.dtype}")
     if J.shape[0] != J.shape[1]:
         raise ValueError(f"{name} must be square, got shape {tuple(J.shape)}")
     check_finite(J, name)
@@ -200,3 +209,32 @@ def check_generator(generator, name: str = "generator",
         raise ValueError(f"{name} is on {generator.device.type} but the tensors are on {torch.device(device)}: "
                          f"make it with ebmbook.utils.make_generator(seed, {str(torch.device(device).type)!r})")
     return generator
+
+
+def check_device(device, name: str = "device") -> torch.device | None:
+    """Return ``device`` as a ``torch.device`` (``None`` stays ``None``), or raise naming ``name``.
+
+    Raises
+    ------
+    TypeError
+        If ``device`` is not a ``torch.device``, a string or ``None``.
+    ValueError
+        If the string names no device type (e.g. ``"gpu"``: use ``"cuda"``).
+    """
+    if device is None or isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{name} must be a torch.device, a string such as 'cpu' or 'cuda', or None, "
+                        f"got {type(device).__name__}")
+    try:
+        return torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(f"{name} {device!r} is not a device: use e.g. 'cpu', 'cuda' or 'cuda:0'") from err
+
+
+def check_path(path, name: str = "path") -> str:
+    """Return ``path`` (a string or ``os.PathLike``) as a string, or raise a ``TypeError`` naming ``name``."""
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or os.PathLike), got {type(path).__name__}")
+    path = os.fspath(path)
+    return os.fsdecode(path) if isinstance(path, bytes) else path

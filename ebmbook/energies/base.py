@@ -17,6 +17,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ..utils import check_tensor
+
 __all__ = ["Energy", "AnalyticEnergy", "energy_and_grad", "evaluate_energy"]
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
@@ -40,10 +42,13 @@ class Energy(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
-    def _check_input(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
-        """Check that ``x`` has shape ``(batch, *event_shape)``."""
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    def _check_input(self, x: torch.Tensor, name: str = "x", floating: bool = True) -> torch.Tensor:
+        """Check that ``x`` has shape ``(batch, *event_shape)`` (and a real floating dtype, unless not ``floating``).
+
+        An integer ``x`` would make a continuous energy compute in integers (its parameters
+        cast down, silently); an energy on a discrete space passes ``floating=False``.
+        """
+        check_tensor(x, name, floating=floating)
         expected = tuple(self.event_shape)
         if x.ndim != len(expected) + 1 or tuple(x.shape[1:]) != expected:
             raise ValueError(
@@ -80,6 +85,9 @@ def evaluate_energy(energy: EnergyFn, x: torch.Tensor) -> torch.Tensor:
     ValueError
         If the energy returns a tensor whose shape is not ``(x.shape[0],)``.
     """
+    if not callable(energy):
+        raise TypeError(f"energy must be callable (batch, *event_shape) -> (batch,), got {type(energy).__name__}")
+    check_tensor(x, "x", min_ndim=1)
     e = energy(x)
     if not isinstance(e, torch.Tensor) or e.shape != (x.shape[0],):
         shape = tuple(e.shape) if isinstance(e, torch.Tensor) else type(e).__name__
@@ -122,6 +130,7 @@ def energy_and_grad(energy: EnergyFn, x: torch.Tensor) -> tuple[torch.Tensor, to
     >>> g.shape
     torch.Size([4, 2])
     """
+    check_tensor(x, "x", floating=True)
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
         e = evaluate_energy(energy, x)

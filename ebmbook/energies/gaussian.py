@@ -16,7 +16,7 @@ __all__ = ["Gaussian", "GaussianMixture"]
 
 
 def _check_covariance(cov: torch.Tensor, dim: int, name: str) -> torch.Tensor:
-    check_tensor(cov, name, ndim=2)
+    check_tensor(cov, name, ndim=2, floating=True)
     if cov.shape != (dim, dim):
         raise ValueError(f"{name} must have shape ({dim}, {dim}), got {tuple(cov.shape)}")
     check_finite(cov, name)
@@ -50,9 +50,11 @@ class Gaussian(AnalyticEnergy):
 
     def __init__(self, mean: torch.Tensor, covariance: torch.Tensor):
         super().__init__()
-        check_tensor(mean, "mean", ndim=1)
+        check_tensor(mean, "mean", ndim=1, floating=True)
         check_finite(mean, "mean")
         d = mean.shape[0]
+        if d == 0:
+            raise ValueError("mean must have at least one dimension, got shape (0,)")
         _check_covariance(covariance, d, "covariance")
         self.event_shape = (d,)
         self.register_buffer("mean", mean.clone())
@@ -107,12 +109,12 @@ class GaussianMixture(AnalyticEnergy):
     def __init__(self, means: torch.Tensor, covariances: torch.Tensor,
                  weights: torch.Tensor | None = None):
         super().__init__()
-        check_tensor(means, "means", ndim=2)
+        check_tensor(means, "means", ndim=2, floating=True)
         check_finite(means, "means")
         k, d = means.shape
         if k == 0:
             raise ValueError("means must hold at least one component")
-        check_tensor(covariances, "covariances")
+        check_tensor(covariances, "covariances", floating=True)
         if covariances.shape == (k,):
             check_finite(covariances, "covariances")
             if not bool((covariances > 0).all()):

@@ -49,14 +49,17 @@ class Ising(Energy):
         if field is None:
             field = torch.zeros(n, dtype=couplings.dtype, device=couplings.device)
         elif not isinstance(field, torch.Tensor):
-            field = torch.full((n,), float(field), dtype=couplings.dtype, device=couplings.device)
+            field = torch.full((n,), _check_real(field, "field"), dtype=couplings.dtype, device=couplings.device)
         check_tensor(field, "field", ndim=1)
         if field.shape[0] != n:
             raise ValueError(f"field must have shape ({n},), got {tuple(field.shape)}")
         check_finite(field, "field")
         self.event_shape = (n,)
         self.n_spins = n
-        self.lattice_shape = tuple(lattice_shape) if lattice_shape is not None else (n,)
+        if lattice_shape is not None and not isinstance(lattice_shape, (tuple, list)):
+            raise TypeError(f"lattice_shape must be a tuple of ints such as (L, L), got {type(lattice_shape).__name__}")
+        self.lattice_shape = tuple(check_int(v, "lattice_shape", minimum=1) for v in lattice_shape) \
+            if lattice_shape is not None else (n,)
         if math.prod(self.lattice_shape) != n:
             raise ValueError(f"lattice_shape {self.lattice_shape} does not hold {n} spins")
         self.register_buffer("couplings", couplings.clone())
@@ -67,6 +70,7 @@ class Ising(Energy):
               periodic: bool = False) -> "Ising":
         """A 1-D chain of ``n`` spins with nearest-neighbour ``coupling`` and uniform ``field``."""
         n = check_int(n, "n", minimum=2)
+        coupling, field = _check_real(coupling, "coupling"), _check_real(field, "field")
         J = torch.zeros(n, n, dtype=torch.float64)
         idx = torch.arange(n - 1)
         J[idx, idx + 1] = coupling
@@ -79,6 +83,7 @@ class Ising(Energy):
     def lattice(cls, L: int, coupling: float = 1.0, field: float = 0.0) -> "Ising":
         """A periodic ``L x L`` square lattice (spins in row-major order), 4 neighbours each."""
         L = check_int(L, "L", minimum=3)
+        coupling, field = _check_real(coupling, "coupling"), _check_real(field, "field")
         n = L * L
         J = torch.zeros(n, n, dtype=torch.float64)
         for i in range(L):
@@ -90,7 +95,7 @@ class Ising(Energy):
         return cls(J, float(field), lattice_shape=(L, L))
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        self._check_input(s, "s")
+        self._check_input(s, "s", floating=False)
         s = s.to(self.couplings.dtype) if not s.is_floating_point() else s
         J = self.couplings.to(s.dtype)
         h = self.field.to(s.dtype)
@@ -102,11 +107,14 @@ class Ising(Energy):
         Flipping spin :math:`i` changes the energy by :math:`2 s_i (Js + h)_i`, and
         the heat-bath conditional is :math:`p(s_i=+1 \mid s_{-i}) = \sigma(2 (Js+h)_i / T)`.
         """
+        self._check_input(s, "s", floating=False)
+        s = s.to(self.couplings.dtype) if not s.is_floating_point() else s
         return s @ self.couplings.to(s.dtype) + self.field.to(s.dtype)
 
     def magnetisation(self, s: torch.Tensor) -> torch.Tensor:
         """Mean spin of each configuration, shape ``(batch,)``."""
-        return s.mean(-1)
+        self._check_input(s, "s", floating=False)
+        return s.to(self.couplings.dtype).mean(-1) if not s.is_floating_point() else s.mean(-1)
 
 
 def ising_chain_log_z(n: int, coupling: float, field: float = 0.0, temperature: float = 1.0,

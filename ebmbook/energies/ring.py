@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ..utils import check_positive
+from ..utils import check_device, check_generator, check_int, check_positive
 from .base import AnalyticEnergy
 
 __all__ = ["Ring"]
@@ -70,8 +70,12 @@ class Ring(AnalyticEnergy):
         mixture of a normal and a signed Rayleigh variable. Rejection from that
         mixture (acceptance :math:`\rho / (r + |u|)`) is exact.
         """
+        n = check_int(n, "n", minimum=1)
+        check_generator(generator, "generator")
+        device = check_device(device)
         if device is None:
             device = generator.device if generator is not None else torch.device("cpu")
+        check_generator(generator, "generator", device=device)
         r, s = self.radius, self.width
         w_normal = r * s * math.sqrt(2 * math.pi)
         w_rayleigh = 2 * s**2

@@ -16,7 +16,7 @@ from ..samplers.base import Sampler
 from ..samplers.chain import run
 from ..samplers.replay import InitFn, ReplayBuffer, uniform_noise
 from ..samplers.sgld import SGLD
-from ..utils import check_int, check_nonnegative
+from ..utils import check_finite, check_int, check_nonnegative, check_tensor
 from .base import LossOutput
 
 __all__ = ["LossOutput", "contrastive_divergence_loss", "ContrastiveDivergence"]
@@ -40,8 +40,10 @@ def contrastive_divergence_loss(energy_pos: torch.Tensor, energy_neg: torch.Tens
     Tensor, scalar
     """
     alpha = check_nonnegative(alpha, "alpha")
-    if energy_pos.ndim != 1 or energy_neg.ndim != 1:
-        raise ValueError("energy_pos and energy_neg must have shape (batch,)")
+    for name, energies in (("energy_pos", energy_pos), ("energy_neg", energy_neg)):
+        check_tensor(energies, name, ndim=1, floating=True)
+        if energies.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one energy, got shape (0,)")
     loss = energy_pos.mean() - energy_neg.mean()
     if alpha > 0:
         loss = loss + alpha * (energy_pos.pow(2).mean() + energy_neg.pow(2).mean())
@@ -149,9 +151,11 @@ class ContrastiveDivergence:
     def __call__(self, model, batch: torch.Tensor, *, generator: torch.Generator | None = None) -> LossOutput:
         if not isinstance(batch, torch.Tensor):
             raise TypeError(f"batch must be a tensor of examples (batch, *event_shape), got {type(batch).__name__}")
-        if tuple(batch.shape[1:]) != self.event_shape:
-            raise ValueError(f"batch must have shape (batch, {', '.join(map(str, self.event_shape))}), "
+        check_tensor(batch, "batch", floating=True)
+        if tuple(batch.shape[1:]) != self.event_shape or batch.shape[0] == 0:
+            raise ValueError(f"batch must have shape (batch >= 1, {', '.join(map(str, self.event_shape))}), "
                              f"got {tuple(batch.shape)}")
+        check_finite(batch, "batch")
         x_neg = self.negatives(model, batch.shape[0], generator=generator, like=batch)
         e_pos = model(batch)
         e_neg = model(x_neg)

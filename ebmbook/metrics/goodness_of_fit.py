@@ -12,7 +12,10 @@ import numpy as np
 import torch
 from scipy import stats
 
-from ..utils import check_tensor
+from ..utils import check_finite, check_positive, check_tensor
+
+# state_index packs the n bits of a configuration into one int64
+MAX_INDEX_UNITS = 62
 
 __all__ = ["TestResult", "state_index", "discrete_chi_square", "ks_test"]
 
@@ -51,6 +54,8 @@ def state_index(states: torch.Tensor, values: str = "spin") -> torch.Tensor:
     else:
         raise ValueError(f"values must be 'spin' or 'binary', got {values!r}")
     n = states.shape[1]
+    if n > MAX_INDEX_UNITS:
+        raise ValueError(f"states must have at most {MAX_INDEX_UNITS} units to be indexed as int64, got {n}")
     weights = 2 ** torch.arange(n - 1, -1, -1, device=states.device)
     return (bits * weights).sum(-1)
 
@@ -81,9 +86,15 @@ def discrete_chi_square(indices: torch.Tensor, probs: torch.Tensor, min_expected
     True
     """
     check_tensor(indices, "indices", ndim=1)
-    check_tensor(probs, "probs", ndim=1)
+    check_tensor(probs, "probs", ndim=1, floating=True)
     if indices.numel() == 0:
         raise ValueError("indices must hold at least one draw")
+    if indices.is_floating_point() and not bool((indices == indices.round()).all()):
+        raise ValueError("indices must be integer state indices (see state_index), got fractional values")
+    if indices.is_complex() or indices.dtype == torch.bool:
+        raise TypeError(f"indices must be an integer tensor of state indices, got dtype {indices.dtype}")
+    check_finite(probs, "probs")
+    min_expected = check_positive(min_expected, "min_expected")
     p = probs.detach().double().cpu().numpy()
     if np.any(p < 0) or abs(p.sum() - 1) > 1e-6:
         raise ValueError("probs must be non-negative and sum to 1")
@@ -119,6 +130,10 @@ def ks_test(samples: torch.Tensor, cdf: Callable[[np.ndarray], np.ndarray]) -> T
     TestResult
     """
     check_tensor(samples, "samples", ndim=1)
+    if samples.numel() == 0:
+        raise ValueError("samples must hold at least one draw")
+    if not callable(cdf):
+        raise TypeError(f"cdf must be callable (a NumPy array to CDF values), got {type(cdf).__name__}")
     x = samples.detach().double().cpu().numpy()
     if not np.isfinite(x).all():
         raise ValueError("samples contains NaN or infinite values")

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ..utils import check_finite, check_int, check_positive, check_tensor
+from ..utils import check_device, check_finite, check_int, check_positive, check_tensor
 
 __all__ = ["ModernHopfield"]
 
@@ -52,6 +52,8 @@ class ModernHopfield:
     def fit(self, patterns: torch.Tensor) -> "ModernHopfield":
         """Store real-valued ``patterns`` of shape ``(P, d)``; returns ``self``."""
         check_tensor(patterns, "patterns", ndim=2)
+        if patterns.is_complex():
+            raise TypeError(f"patterns must be real, got dtype {patterns.dtype}")
         if patterns.shape[0] == 0:
             raise ValueError("patterns must hold at least one pattern (P = 0)")
         check_finite(patterns.float(), "patterns")
@@ -62,6 +64,8 @@ class ModernHopfield:
         if self.patterns_ is None:
             raise RuntimeError("ModernHopfield is not fitted: call fit(patterns) first")
         check_tensor(queries, "queries", ndim=2)
+        if queries.is_complex():
+            raise TypeError(f"queries must be real, got dtype {queries.dtype}")
         if queries.shape[1] != self.patterns_.shape[1]:
             raise ValueError(f"queries must have length {self.patterns_.shape[1]}, got {queries.shape[1]}")
         check_finite(queries.float(), "queries")
@@ -94,6 +98,7 @@ class ModernHopfield:
 
     def to(self, device: torch.device | str) -> "ModernHopfield":
         """Move the stored patterns to ``device``; returns ``self``."""
+        device = check_device(device)
         if self.patterns_ is not None:
             self.patterns_ = self.patterns_.to(device)
         return self

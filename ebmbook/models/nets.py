@@ -33,6 +33,14 @@ def _activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
+def _check_dtype(module: nn.Module, x: torch.Tensor) -> None:
+    """A network computes in its parameters' dtype: refuse other input by name, not with torch's matmul error."""
+    dtype = next(module.parameters()).dtype
+    if x.dtype != dtype:
+        raise TypeError(f"x has dtype {x.dtype} but {type(module).__name__} computes in {dtype}: cast x with "
+                        f"x.to({dtype}), or the network with .to({x.dtype}) (e.g. .double() for exact enumeration)")
+
+
 def _maybe_sn(layer: nn.Module, spectral_norm: bool) -> nn.Module:
     return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
 
@@ -76,6 +84,7 @@ class MLPEnergy(Energy):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)
+        _check_dtype(self, x)
         return self.net(x).squeeze(-1)
 
 
@@ -104,11 +113,13 @@ class ConvEnergy(Energy):
     def __init__(self, image_shape: tuple[int, int, int] = (1, 8, 8), channels: tuple[int, int] = (32, 64),
                  activation: str = "silu", spectral_norm: bool = False):
         super().__init__()
-        if len(image_shape) != 3:
-            raise ValueError(f"image_shape must be (C, H, W), got {image_shape}")
+        if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W), got {image_shape!r}")
         c, h, w = (check_int(v, "image_shape", minimum=1) for v in image_shape)
         if h < 4 or w < 4:
-            raise ValueError(f"images must be at least 4x4, got {h}x{w}")
+            raise ValueError(f"image_shape must describe images of at least 4x4 pixels, got {h}x{w}")
+        if not isinstance(channels, (tuple, list)) or len(channels) != 2:
+            raise ValueError(f"channels must be two feature-map counts (c1, c2), got {channels!r}")
         c1, c2 = (check_int(v, "channels", minimum=1) for v in channels)
         self.image_shape = (c, h, w)
         self.event_shape = (c, h, w)
@@ -122,7 +133,7 @@ class ConvEnergy(Energy):
         self.readout = _maybe_sn(nn.Linear(n_features, 1), spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_tensor(x, "x")
+        check_tensor(x, "x", floating=True)
         c, h, w = self.image_shape
         if x.ndim == 2 and x.shape[1] == c * h * w:
             x = x.reshape(-1, c, h, w)
@@ -130,4 +141,5 @@ class ConvEnergy(Energy):
             raise ValueError(
                 f"x must have shape (batch, {c}, {h}, {w}) or (batch, {c * h * w}), got {tuple(x.shape)}"
             )
+        _check_dtype(self, x)
         return self.readout(self.features(x).flatten(1)).squeeze(-1)

@@ -23,13 +23,15 @@ sampled, for every sampler.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import math
 from typing import Callable, NamedTuple
 
 import torch
 
 from ..energies.base import energy_and_grad, evaluate_energy
-from ..utils import check_finite, check_positive, check_tensor
+from ..utils import check_finite, check_generator, check_positive, check_tensor
 
 __all__ = ["State", "Info", "Sampler", "metropolis_accept", "is_state"]
 
@@ -152,8 +154,10 @@ class Sampler:
         if not x0.is_floating_point():
             raise TypeError(f"x0 must be a floating-point tensor, got dtype {x0.dtype}")
         check_finite(x0, "x0")
-        event_shape = getattr(self.energy, "event_shape", None)
-        if event_shape is not None and len(tuple(event_shape)) > 0 and tuple(x0.shape[1:]) != tuple(event_shape):
+        # Blame a wrongly shaped x0 on x0, not on the energy. Energies that also accept their
+        # events flattened (ConvEnergy takes (batch, C*H*W)) are given the benefit of the doubt.
+        event_shape = tuple(getattr(self.energy, "event_shape", None) or ())
+        if event_shape and tuple(x0.shape[1:]) != event_shape and math.prod(x0.shape[1:]) != math.prod(event_shape):
             raise ValueError(f"x0 must have shape (n_chains, {', '.join(map(str, event_shape))}) for this "
                              f"energy, got {tuple(x0.shape)}")
         return x0.detach().clone()
@@ -172,21 +176,22 @@ class Sampler:
         """
         self._require_energy()
         x0 = self._check_x0(x0)
-        if self.uses_grad:
-            e, g = energy_and_grad(self.energy, x0)
-            _check_start(e, "energy")
-            _check_start(g, "gradient of the energy")
-            return State(x0, e, g)
-        with torch.no_grad():
-            e = evaluate_energy(self.energy, x0).detach()
+        with _blame_flat_x0(x0):
+            if self.uses_grad:
+                e, g = energy_and_grad(self.energy, x0)
+            else:
+                with torch.no_grad():
+                    e, g = evaluate_energy(self.energy, x0).detach(), None
         _check_start(e, "energy")
-        return State(x0, e, None)
+        if g is not None:
+            _check_start(g, "gradient of the energy")
+        return State(x0, e, g)
 
     def step(self, state, *, generator: torch.Generator | None = None):  # pragma: no cover
         raise NotImplementedError
 
-    def _check_state(self, state) -> None:
-        """Refuse a state this sampler cannot continue (wrong type, or another sampler's)."""
+    def _check_state(self, state, generator: torch.Generator | None = None) -> None:
+        """Refuse a state this sampler cannot continue (wrong type, or another sampler's), or a bad ``generator``."""
         self._require_energy()
         name = type(self).__name__
         if not is_state(state):
@@ -198,6 +203,20 @@ class Sampler:
         if self.uses_grad and getattr(state, "grad", None) is None:
             raise TypeError(f"state has no cached gradient, so it comes from a sampler without gradients: "
                             f"restart with {name}.init(state.position)")
+        check_generator(generator, "generator", device=state.position.device)
+
+
+@contextlib.contextmanager
+def _blame_flat_x0(x0: torch.Tensor):
+    """Blame a 1-D ``x0`` that the energy cannot evaluate on ``x0``: it reads as chains of scalar events."""
+    try:
+        yield
+    except ValueError as err:
+        if x0.ndim != 1:
+            raise
+        raise ValueError(f"x0 has shape {tuple(x0.shape)}, which reads as {x0.shape[0]} chains of scalar events, "
+                         f"and the energy refuses that ({err}); x0 must have shape (n_chains, *event_shape): "
+                         "for one chain of a d-dimensional energy use x0.reshape(1, d)") from err
 
 
 def _check_start(values: torch.Tensor, what: str) -> None:
@@ -221,6 +240,8 @@ def metropolis_accept(log_ratio: torch.Tensor, generator: torch.Generator | None
     acceptance_prob : Tensor ``(n_chains,)``
     accepted : Tensor ``(n_chains,)``, bool
     """
+    check_tensor(log_ratio, "log_ratio")
+    check_generator(generator, "generator", device=log_ratio.device)
     if not log_ratio.is_floating_point():
         log_ratio = log_ratio.to(torch.get_default_dtype())
     log_ratio = torch.nan_to_num(log_ratio, nan=-torch.inf)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..energies.base import evaluate_energy
-from ..utils import check_spins, check_tensor
+from ..utils import check_spins, check_square_symmetric, check_tensor
 from .base import Info, Sampler, State
 
 __all__ = ["Gibbs", "colour_classes"]
@@ -24,6 +24,7 @@ def colour_classes(couplings: torch.Tensor) -> list[torch.Tensor]:
     list of LongTensor
         Site indices of each class, in order.
     """
+    check_square_symmetric(couplings, "couplings")
     n = couplings.shape[0]
     adjacency = (couplings != 0).cpu()
     colours = [-1] * n
@@ -109,7 +110,7 @@ class Gibbs(Sampler):
         return torch.where(u < p_up, 1.0, -1.0).to(s.dtype)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         s = state.position.clone()
         J = self.energy.couplings.to(s.dtype)
         h = self.energy.field.to(s.dtype)

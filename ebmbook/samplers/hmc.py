@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..energies.base import energy_and_grad
-from ..utils import check_int, check_positive
+from ..utils import check_int, check_positive, check_tensor
 from .base import Info, Sampler, State, _required_step_size, _where, metropolis_accept
 
 __all__ = ["HMC", "leapfrog"]
@@ -36,6 +36,17 @@ def leapfrog(energy, position: torch.Tensor, momentum: torch.Tensor, grad: torch
     -------
     position, momentum, energy, grad : the end point, its energy ``(batch,)`` and gradient
     """
+    if not callable(energy):
+        raise TypeError(f"energy must be callable (batch, *event) -> (batch,), got {type(energy).__name__}")
+    check_tensor(position, "position", min_ndim=1, floating=True)
+    for name, value in (("momentum", momentum), ("grad", grad)):
+        check_tensor(value, name)
+        if value.shape != position.shape:
+            raise ValueError(f"{name} must have the shape of position {tuple(position.shape)}, "
+                             f"got {tuple(value.shape)}")
+    step_size = check_positive(step_size, "step_size")
+    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    mass = check_positive(mass, "mass")
     x, p, g = position, momentum, grad
     e = None
     p = p - 0.5 * step_size * g
@@ -91,7 +102,7 @@ class HMC(Sampler):
         return p.pow(2).flatten(1).sum(-1) / (2.0 * self.mass)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         x, e, g = state
         p = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) * self.mass**0.5
         x_new, p_new, e_new, g_new = leapfrog(self.energy, x, p, g, self.step_size, self.n_leapfrog, self.mass)

@@ -69,7 +69,7 @@ class ULA(Sampler):
         return x - self.step_size * grad + self.noise_scale * noise
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         x = state.position
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         x_new = self._move(x, state.grad, noise)
@@ -118,7 +118,7 @@ class MALA(Sampler):
         return -diff.pow(2).flatten(1).sum(-1) / (4.0 * self.step_size)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         x, e, g = state
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         y = x - self.step_size * g + math.sqrt(2.0 * self.step_size) * noise

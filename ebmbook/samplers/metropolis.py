@@ -46,7 +46,7 @@ class RandomWalkMetropolis(Sampler):
         return energy_current - energy_proposed
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         x = state.position
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         proposal = x + self.step_size * noise
@@ -105,7 +105,7 @@ class SpinFlipMetropolis(Sampler):
         return -(energy_proposed - energy_current)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         s, e = state.position, state.energy
         batch, n = s.shape
         rows = torch.arange(batch, device=s.device)

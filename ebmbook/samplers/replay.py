@@ -5,7 +5,8 @@ from typing import Callable
 
 import torch
 
-from ..utils import _check_real, check_finite, check_int, check_generator, check_probability, check_tensor
+from ..utils import (_check_real, check_device, check_finite, check_generator, check_int, check_probability,
+                     check_tensor)
 
 __all__ = ["ReplayBuffer", "uniform_noise"]
 
@@ -27,6 +28,11 @@ def uniform_noise(low: float = -1.0, high: float = 1.0) -> InitFn:
         return low + (high - low) * u
 
     return init
+
+
+def _check_dtype(dtype) -> None:
+    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
 
 
 class ReplayBuffer:
@@ -64,13 +70,15 @@ class ReplayBuffer:
                  init: InitFn | None = None, device: torch.device | str | None = None, *,
                  dtype: torch.dtype | None = None, generator: torch.Generator | None = None):
         self.capacity = check_int(capacity, "capacity", minimum=1)
+        if not isinstance(event_shape, (tuple, list)):
+            raise TypeError(f"event_shape must be a tuple of ints, e.g. (2,), got {type(event_shape).__name__}")
         self.event_shape = tuple(check_int(s, "event_shape", minimum=1) for s in event_shape)
         self.reinit_prob = check_probability(reinit_prob, "reinit_prob")
         self.init = init if init is not None else uniform_noise()
         if not callable(self.init):
             raise TypeError("init must be callable (n, shape, generator, device) -> Tensor")
-        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-            raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+        _check_dtype(dtype)
+        device = check_device(device)
         check_generator(generator, "generator", device=device)
         self.device = torch.device(device) if device is not None else (
             generator.device if generator is not None else torch.device("cpu"))
@@ -88,8 +96,10 @@ class ReplayBuffer:
 
     def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "ReplayBuffer":
         """Move the stored samples (and future fresh draws) to ``device`` / ``dtype``; returns ``self``."""
+        device = check_device(device)
+        _check_dtype(dtype)
         if device is not None:
-            self.device = torch.device(device)
+            self.device = device
         if dtype is not None:
             self.dtype = dtype
         self.buffer = self.buffer.to(self.device, self.dtype)
@@ -98,6 +108,7 @@ class ReplayBuffer:
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw ``n`` samples (a copy) and the slots they came from, shapes ``(n, *event)`` and ``(n,)``."""
         n = check_int(n, "n", minimum=1)
+        check_generator(generator, "generator", device=self.device)
         idx = torch.randint(self.capacity, (n,), generator=generator, device=self.device)
         x = self.buffer[idx].clone()
         reinit = torch.rand(n, generator=generator, device=self.device) < self.reinit_prob
@@ -108,6 +119,12 @@ class ReplayBuffer:
     def push(self, x: torch.Tensor, idx: torch.Tensor) -> None:
         """Write samples ``x`` back into slots ``idx`` (as returned by :meth:`sample`)."""
         check_tensor(x, "x")
+        check_tensor(idx, "idx", ndim=1)
+        if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
+            raise TypeError(f"idx must be an integer tensor of slots (from sample), got dtype {idx.dtype}")
+        if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.capacity):
+            raise ValueError(f"idx must hold slots in [0, {self.capacity - 1}], got values in "
+                             f"[{int(idx.min())}, {int(idx.max())}]")
         if tuple(x.shape[1:]) != self.event_shape or x.shape[0] != idx.shape[0]:
             raise ValueError(f"x must have shape ({idx.shape[0]}, {', '.join(map(str, self.event_shape))}), "
                              f"got {tuple(x.shape)}")
@@ -120,12 +137,20 @@ class ReplayBuffer:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore from :meth:`state_dict`."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        missing = [key for key in ("buffer", "reinit_prob") if key not in state]
+        if missing:
+            raise ValueError(f"state is missing {missing}: it is not a ReplayBuffer.state_dict()")
         buffer = state["buffer"]
+        if not isinstance(buffer, torch.Tensor):
+            raise TypeError(f"buffer in state must be a tensor, got {type(buffer).__name__}")
+        reinit_prob = check_probability(state["reinit_prob"], "reinit_prob in state")
         if tuple(buffer.shape) != (self.capacity, *self.event_shape):
             raise ValueError(f"buffer in state has shape {tuple(buffer.shape)}, expected "
                              f"({self.capacity}, {', '.join(map(str, self.event_shape))})")
-        if not isinstance(buffer, torch.Tensor) or not buffer.is_floating_point():
+        if not buffer.is_floating_point():
             raise ValueError("buffer in state must be a floating-point tensor")
         self.buffer = buffer.to(self.device).clone()
         self.dtype = self.buffer.dtype
-        self.reinit_prob = float(state["reinit_prob"])
+        self.reinit_prob = reinit_prob

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..utils import check_positive
+from ..utils import _check_real, check_positive
 from .langevin import ULA
 
 __all__ = ["SGLD"]
@@ -49,9 +49,11 @@ class SGLD(ULA):
         super().__init__(energy, step_size, noise_scale)
         self.grad_clip = check_positive(grad_clip, "grad_clip") if grad_clip is not None else None
         if clamp is not None:
-            if not isinstance(clamp, (tuple, list)) or len(clamp) != 2 or not float(clamp[0]) < float(clamp[1]):
+            if not isinstance(clamp, (tuple, list)) or len(clamp) != 2:
+                raise ValueError(f"clamp must be (low, high) with low < high, got {clamp!r}")
+            clamp = (_check_real(clamp[0], "clamp"), _check_real(clamp[1], "clamp"))
+            if not clamp[0] < clamp[1]:
                 raise ValueError(f"clamp must be (low, high) with low < high, got {clamp}")
-            clamp = (float(clamp[0]), float(clamp[1]))
         self.clamp = clamp
 
     def _clipped(self, grad: torch.Tensor) -> torch.Tensor:

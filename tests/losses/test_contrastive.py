@@ -83,7 +83,7 @@ def test_checkpoint_state_must_match_the_buffer_setting():
 def test_bad_input():
     with pytest.raises(ValueError, match="alpha"):
         contrastive_divergence_loss(torch.zeros(2), torch.zeros(2), alpha=-1)
-    with pytest.raises(ValueError, match="batch"):
+    with pytest.raises(ValueError, match="energy_pos"):
         contrastive_divergence_loss(torch.zeros(2, 1), torch.zeros(2))
     with pytest.raises(ValueError, match="step_size"):
         ContrastiveDivergence((2,), sampler=SGLD(step_size=0.0))
