@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from ..utils import check_generator, check_int, check_probability, check_spins, check_tensor
+from ..utils import check_device, check_generator, check_int, check_probability, check_spins, check_tensor
 
 __all__ = ["random_patterns", "flip_spins"]
 
@@ -62,13 +62,14 @@ def random_patterns(n_patterns: int, n_units: int, *, bias: float = 0.0,
     if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not -1.0 <= bias <= 1.0:
         raise ValueError(f"bias must be a number in [-1, 1] (the mean of each unit), got {bias!r}")
     check_generator(generator)
+    device = check_device(device)
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch.dtype such as torch.float32, got {dtype!r}")
     draw_device = generator.device if generator is not None else torch.device("cpu")
     u = torch.rand(n_patterns, n_units, generator=generator, device=draw_device)
     # u < P(-1) = (1 - b) / 2 -> -1: with b = 0 this is the book's `rand < 0.5 -> -1`.
     xi = torch.where(u < (1.0 - float(bias)) / 2.0, -1.0, 1.0)
-    return xi.to(device=draw_device if device is None else torch.device(device), dtype=dtype)
+    return xi.to(device=draw_device if device is None else device, dtype=dtype)
 
 
 def flip_spins(patterns: torch.Tensor, flip_fraction: float, *,

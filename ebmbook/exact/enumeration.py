@@ -14,7 +14,7 @@ import torch
 
 from ..energies.base import evaluate_energy
 from ..energies.tempered import Tempered
-from ..utils import check_int, check_positive
+from ..utils import check_device, check_int, check_positive
 
 __all__ = [
     "boltzmann_weights",
@@ -30,6 +30,7 @@ __all__ = [
 
 EnergyFn = Callable[[torch.Tensor], torch.Tensor]
 MAX_UNITS = 30
+MAX_ALL_STATES_BYTES = 4 * 2**30  #: all_states refuses to build a tensor larger than this
 DEFAULT_CHUNK = 2**16
 
 
@@ -75,6 +76,8 @@ def boltzmann_weights(energies, temperature: float = 1.0) -> torch.Tensor:
     temperature = check_positive(temperature, "temperature")
     if isinstance(energies, torch.Tensor):
         e = energies.detach()
+        if e.is_complex():
+            raise TypeError(f"energies must be real, got dtype {e.dtype}")
         if not e.is_floating_point():
             e = e.double()
     else:
@@ -88,6 +91,12 @@ def boltzmann_weights(energies, temperature: float = 1.0) -> torch.Tensor:
     if not bool(torch.isfinite(e).all()):
         raise ValueError("energies contains NaN or infinite values")
     return torch.softmax(-e / temperature, dim=0)
+
+
+def _check_dtype(dtype) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype (e.g. torch.float64), got {type(dtype).__name__}")
+    return dtype
 
 
 def iter_states(n: int, values: str = "spin", chunk_size: int = DEFAULT_CHUNK,
@@ -111,6 +120,8 @@ def iter_states(n: int, values: str = "spin", chunk_size: int = DEFAULT_CHUNK,
         raise ValueError(f"n must be <= {MAX_UNITS} for enumeration, got {n}")
     chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     low, high = _check_values(values)
+    device = check_device(device)
+    _check_dtype(dtype)
     shifts = torch.arange(n - 1, -1, -1, device=device)
     total = 2**n
     for start in range(0, total, chunk_size):
@@ -121,7 +132,22 @@ def iter_states(n: int, values: str = "spin", chunk_size: int = DEFAULT_CHUNK,
 
 def all_states(n: int, values: str = "spin", device: torch.device | str | None = None,
                dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """All :math:`2^n` configurations at once, shape ``(2**n, n)``, in :func:`iter_states` order."""
+    """All :math:`2^n` configurations at once, shape ``(2**n, n)``, in :func:`iter_states` order.
+
+    Raises
+    ------
+    ValueError
+        If the tensor would take more than 4 GB (use :func:`iter_states` to stream the states).
+    """
+    n = check_int(n, "n", minimum=1)
+    if n > MAX_UNITS:
+        raise ValueError(f"n must be <= {MAX_UNITS} for enumeration, got {n}")
+    _check_values(values)
+    itemsize = torch.empty((), dtype=_check_dtype(dtype)).element_size()
+    needed = 2**n * n * max(itemsize, 8)  # the states and the int64 bits they are built from
+    if needed > MAX_ALL_STATES_BYTES:
+        raise ValueError(f"all_states(n={n}) would need about {needed / 1e9:.1f} GB "
+                         f"(limit {MAX_ALL_STATES_BYTES / 1e9:.1f} GB): use iter_states to stream the states")
     return torch.cat(list(iter_states(n, values, chunk_size=2**n, device=device, dtype=dtype)))
 
 
@@ -130,6 +156,30 @@ def _tempered(energy: EnergyFn, temperature: float) -> Tempered:
     if not callable(energy):
         raise TypeError(f"energy must be callable (batch, *event_shape) -> (batch,), got {type(energy).__name__}")
     return Tempered(energy, check_positive(temperature, "temperature"))
+
+
+def _prepared(energy: EnergyFn, n: int, temperature: float,
+              device: torch.device | str | None) -> tuple[Tempered, torch.device | None]:
+    """``Tempered(energy, T)`` ready for float64 states, and the checked ``device``.
+
+    An ``nn.Module`` with floating parameters that are not float64 (a float32 network)
+    is probed with :func:`ebmbook.exact.evaluation_placement`; if it rejects float64
+    input, the states are cast to its parameters' dtype before it is evaluated.
+    """
+    device = check_device(device)
+    tempered = _tempered(energy, temperature)
+    n = check_int(n, "n", minimum=1)
+    if n > MAX_UNITS:
+        raise ValueError(f"n must be <= {MAX_UNITS} for enumeration, got {n}")
+    if isinstance(energy, torch.nn.Module) and any(
+            t.is_floating_point() and t.dtype != torch.float64
+            for t in list(energy.parameters()) + list(energy.buffers())):
+        from .quadrature import _cast_input, evaluation_placement
+        place = device if device is not None else torch.device("cpu")
+        _, dtype = evaluation_placement(energy, (n,), place)
+        if dtype != torch.float64:
+            tempered = Tempered(_cast_input(energy, dtype), tempered.temperature)
+    return tempered, device
 
 
 def _log_weights(tempered: EnergyFn, states: torch.Tensor) -> torch.Tensor:
@@ -170,7 +220,7 @@ def log_partition(energy: EnergyFn, n: int, values: str = "spin", temperature: f
 
     Used in chapter 1.
     """
-    tempered = _tempered(energy, temperature)
+    tempered, device = _prepared(energy, n, temperature, device)
     running = torch.tensor(-math.inf, dtype=torch.float64, device=device)
     for states in iter_states(n, values, chunk_size, device=device):
         lw = _log_weights(tempered, states)
@@ -187,7 +237,7 @@ def probabilities(energy: EnergyFn, n: int, values: str = "spin", temperature: f
     -------
     Tensor, shape ``(2**n,)``, float64, in :func:`iter_states` order
     """
-    tempered = _tempered(energy, temperature)
+    tempered, device = _prepared(energy, n, temperature, device)
     lw = torch.cat([_log_weights(tempered, s)
                     for s in iter_states(n, values, chunk_size, device=device)])
     return torch.softmax(lw, 0)
@@ -215,7 +265,9 @@ def expectation(energy: EnergyFn, n: int, fn: Callable[[torch.Tensor], torch.Ten
     Weights are rescaled by the running maximum log weight, so no
     :math:`\exp(-E/T)` ever overflows and a single pass suffices.
     """
-    tempered = _tempered(energy, temperature)
+    tempered, device = _prepared(energy, n, temperature, device)
+    if not callable(fn):
+        raise TypeError(f"fn must be callable (batch, n) -> (batch, *out_shape), got {type(fn).__name__}")
     max_lw = torch.tensor(-math.inf, dtype=torch.float64, device=device)
     total = None
     norm = torch.tensor(0.0, dtype=torch.float64, device=device)

@@ -6,7 +6,7 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from ..utils import check_int
+from ..utils import check_device, check_int
 from .enumeration import DEFAULT_CHUNK, _log_weights, _tempered
 
 __all__ = [
@@ -45,6 +45,8 @@ class GridDensity(NamedTuple):
 
     def expectation(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> float:
         """:math:`\\mathbb E_p[f(x)]` by quadrature: ``fn`` maps :attr:`points` ``(m, 2)`` to ``(m,)``."""
+        if not callable(fn):
+            raise TypeError(f"fn must be callable (m, 2) -> (m,), got {type(fn).__name__}")
         values = fn(self.points)
         if not isinstance(values, torch.Tensor) or values.shape != (self.points.shape[0],):
             raise ValueError("fn must map the grid points (m, 2) to values of shape (m,)")
@@ -58,6 +60,9 @@ class GridDensity(NamedTuple):
 
     def to(self, device: torch.device | str) -> "GridDensity":
         """The same density with its tensors on ``device`` (e.g. ``"cpu"`` to plot it)."""
+        device = check_device(device)
+        if device is None:
+            raise TypeError("device must be a torch.device or a string such as 'cpu' or 'cuda', got None")
         return GridDensity(self.xs.to(device), self.ys.to(device), self.log_density.to(device),
                            self.log_z, self.cell_area)
 
@@ -111,10 +116,11 @@ def evaluation_placement(energy: EnergyFn, event_shape: tuple[int, ...] = (2,),
     if not callable(energy):
         raise TypeError(f"energy must be callable (batch, *event_shape) -> (batch,), got {type(energy).__name__}")
     own_device, param_dtype = _module_placement(energy)
-    if device is not None:
-        device = torch.device(device)
-    else:
+    device = check_device(device)
+    if device is None:
         device = own_device if own_device is not None else torch.device("cpu")
+    if not isinstance(event_shape, (tuple, list, torch.Size)):
+        raise TypeError(f"event_shape must be a tuple of int such as (2,), got {type(event_shape).__name__}")
     shape = tuple(check_int(v, "event_shape", minimum=1) for v in event_shape)
     probe = torch.zeros((2, *shape), dtype=torch.float64, device=device)
     try:
@@ -181,6 +187,8 @@ def grid_quadrature(energy: EnergyFn, xlim: tuple[float, float] = (-4.0, 4.0),
     resolution = check_int(resolution, "resolution", minimum=2)
     chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if isinstance(lim, (str, bytes)) or not hasattr(lim, "__len__"):
+            raise TypeError(f"{name} must be a pair (low, high), got {type(lim).__name__}")
         if len(lim) != 2 or not lim[0] < lim[1]:
             raise ValueError(f"{name} must be (low, high) with low < high, got {lim}")
     device, dtype = evaluation_placement(energy, (2,), device)
@@ -204,6 +212,9 @@ def grid_kl_divergence(p: GridDensity, q: GridDensity) -> float:
     Both densities must come from :func:`grid_quadrature` with the same box and
     resolution.
     """
+    for name, density in (("p", p), ("q", q)):
+        if not isinstance(density, GridDensity):
+            raise TypeError(f"{name} must be a GridDensity from grid_quadrature, got {type(density).__name__}")
     if p.log_density.shape != q.log_density.shape or not torch.allclose(p.xs, q.xs) \
             or not torch.allclose(p.ys, q.ys):
         raise ValueError("p and q must be on the same grid (same limits and resolution)")

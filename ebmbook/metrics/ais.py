@@ -35,7 +35,7 @@ import torch
 from ..energies.base import Energy, evaluate_energy
 from ..samplers.base import Sampler
 from ..samplers.chain import run
-from ..utils import check_int, check_probability, check_tensor
+from ..utils import _check_real, check_int, check_probability, check_tensor
 
 __all__ = ["AISResult", "ais", "ais_betas", "summarise_log_weights", "AnnealingPath", "GeometricPath"]
 
@@ -116,6 +116,10 @@ class AnnealingPath(Energy):
 
     def __init__(self, base: EnergyFn, target: EnergyFn, beta: float):
         super().__init__()
+        for name, energy in (("base", base), ("target", target)):
+            if not callable(energy):
+                raise TypeError(f"{name} must be an energy, a callable (batch, *event_shape) -> (batch,), "
+                                f"got {type(energy).__name__}")
         self.base = base
         self.target = target
         self.beta = check_probability(beta, "beta")
@@ -319,6 +323,7 @@ def summarise_log_weights(log_weights: torch.Tensor, log_z_base: float) -> AISRe
     AISResult (``log_weights`` as float64 on the CPU)
     """
     check_tensor(log_weights, "log_weights", ndim=1)
+    log_z_base = _check_real(log_z_base, "log_z_base")
     log_w = log_weights.detach().double()
     n = log_w.numel()
     if n == 0:

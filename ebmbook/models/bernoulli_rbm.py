@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from ..exact import iter_states
 from ..metrics.ais import AISResult, ais, ais_betas
+from ..utils import check_int
 from .rbm import _RBM
 from .rbm_gibbs import RBMAnnealingPath, RBMGibbs, _IndependentBernoulli
 
@@ -81,6 +82,7 @@ class BernoulliRBM(_RBM):
         """
         self._check_fitted()
         self._check_data(v)
+        chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
         v = v.to(self.weights_)
         with torch.no_grad():
             pre = v @ self.weights_ + self.hidden_bias_           # (B, H)

@@ -61,12 +61,15 @@ class GaussianBernoulliRBM(_RBM):
 
     def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         self._check_fitted()
+        self._check_layer(v, "v", 0)
+        self._check_layer(h, "h", 1)
         v, h = v.to(self.weights_.dtype), h.to(self.weights_.dtype)
         return 0.5 * (v - self.visible_bias_).pow(2).sum(-1) - ((v @ self.weights_) * h).sum(-1) \
             - h @ self.hidden_bias_
 
     def free_energy(self, v: torch.Tensor) -> torch.Tensor:
         self._check_fitted()
+        self._check_layer(v, "v", 0)
         v = v.to(self.weights_.dtype)
         return 0.5 * (v - self.visible_bias_).pow(2).sum(-1) \
             - F.softplus(v @ self.weights_ + self.hidden_bias_).sum(-1)
@@ -74,6 +77,7 @@ class GaussianBernoulliRBM(_RBM):
     def visible_probs(self, h: torch.Tensor) -> torch.Tensor:
         """Mean of :math:`p(v\\mid h) = \\mathcal N(b + Wh, I)`, shape ``(batch, D)``."""
         self._check_fitted()
+        self._check_layer(h, "h", 1)
         return h.to(self.weights_.dtype) @ self.weights_.T + self.visible_bias_
 
     def _default_init(self, n: int, generator: torch.Generator | None) -> torch.Tensor:

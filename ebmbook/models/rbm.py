@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 
 from ..samplers.chain import run
-from ..utils import check_finite, check_int, check_nonnegative, check_positive, check_tensor
+from ..utils import (_check_real, check_device, check_finite, check_generator, check_int, check_nonnegative,
+                     check_positive, check_tensor)
 from .rbm_gibbs import RBMGibbs, RBMLayers
 
 __all__: list[str] = []   # the models are exported by bernoulli_rbm.py and gaussian_rbm.py
@@ -65,7 +66,9 @@ class _RBM:
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
         self.n_chains = check_int(n_chains, "n_chains", minimum=1) if n_chains is not None else None
         self.init_std = check_nonnegative(init_std, "init_std")
-        self.device = torch.device(device) if device is not None else None
+        self.device = check_device(device)
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"dtype must be a floating-point torch.dtype (e.g. torch.float32), got {dtype!r}")
         self.dtype = dtype
         self.progress = progress
         self.monitor_size = check_int(monitor_size, "monitor_size", minimum=0)
@@ -83,6 +86,15 @@ class _RBM:
         if not bool(((v == 0) | (v == 1)).all()):
             raise ValueError(f"{name} must be binary (0/1) for a Bernoulli RBM; binarise it first")
         return v
+
+    def _check_layer(self, x: torch.Tensor, name: str, axis: int) -> torch.Tensor:
+        """Check that ``x`` is a tensor whose last dimension is the visible (``axis`` 0) or hidden (1) width."""
+        check_tensor(x, name, min_ndim=1)
+        width = self.weights_.shape[axis]
+        if x.shape[-1] != width:
+            raise ValueError(f"{name} must have last dimension {width} ({'visible' if axis == 0 else 'hidden'} "
+                             f"units of this RBM), got shape {tuple(x.shape)}")
+        return x
 
     def _check_fitted(self) -> None:
         """Refuse to use a model without parameters (clearly, not with an AttributeError on ``None``)."""
@@ -103,12 +115,15 @@ class _RBM:
     def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """Joint energy :math:`E(v,h)`, shape ``(batch,)``."""
         self._check_fitted()
+        self._check_layer(v, "v", 0)
+        self._check_layer(h, "h", 1)
         v, h = v.to(self.weights_.dtype), h.to(self.weights_.dtype)
         return -((v @ self.weights_) * h).sum(-1) - v @ self.visible_bias_ - h @ self.hidden_bias_
 
     def free_energy(self, v: torch.Tensor) -> torch.Tensor:
         r"""Free energy :math:`F(v) = -b^\top v - \sum_j \operatorname{softplus}(c_j + v^\top W_{:j})`, ``(batch,)``."""
         self._check_fitted()
+        self._check_layer(v, "v", 0)
         v = v.to(self.weights_.dtype)
         return -v @ self.visible_bias_ - F.softplus(v @ self.weights_ + self.hidden_bias_).sum(-1)
 
@@ -119,11 +134,13 @@ class _RBM:
     def hidden_probs(self, v: torch.Tensor) -> torch.Tensor:
         """:math:`p(h_j = 1 \\mid v)`, shape ``(batch, H)``."""
         self._check_fitted()
+        self._check_layer(v, "v", 0)
         return torch.sigmoid(v.to(self.weights_.dtype) @ self.weights_ + self.hidden_bias_)
 
     def visible_probs(self, h: torch.Tensor) -> torch.Tensor:
         """:math:`p(v_i = 1 \\mid h)`, shape ``(batch, D)``."""
         self._check_fitted()
+        self._check_layer(h, "h", 1)
         return torch.sigmoid(h.to(self.weights_.dtype) @ self.weights_.T + self.visible_bias_)
 
     def gibbs_step(self, v: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -148,6 +165,7 @@ class _RBM:
         self._check_fitted()
         n = check_int(n, "n", minimum=1)
         n_steps = check_int(n_steps, "n_steps", minimum=0)
+        check_generator(generator, "generator", device=self.weights_.device)
         if init is None:
             v = self._default_init(n, generator)
         else:
@@ -193,6 +211,7 @@ class _RBM:
             raise ValueError(f"data must hold at least one example with at least one feature, got shape "
                              f"{tuple(data.shape)}")
         device = self.device or data.device
+        check_generator(generator, "generator", device=device)
         data = data.to(device=device, dtype=self.dtype)
         self._initialise(data, generator)
         # The one block-Gibbs sampler of the negative phase; bound to the parameter tensors, which
@@ -281,6 +300,7 @@ class _RBM:
     def log_likelihood(self, v: torch.Tensor, log_z: float) -> torch.Tensor:
         """:math:`\\log p(v) = -F(v) - \\log Z`, shape ``(batch,)`` (float64)."""
         self._check_data(v)
+        log_z = _check_real(log_z, "log_z")
         return -self.free_energy(v.to(self.weights_)).double() - log_z
 
     def _epoch_metrics(self, monitor: torch.Tensor) -> dict:

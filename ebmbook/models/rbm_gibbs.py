@@ -206,7 +206,7 @@ class RBMGibbs(Sampler):
 
     def step(self, state: RBMGibbsState, *, generator: torch.Generator | None = None
              ) -> tuple[RBMGibbsState, Info]:
-        self._check_state(state)
+        self._check_state(state, generator)
         v, h = self.sweep(state.hidden_input, generator=generator)
         new = self._start(v, hidden=h)
         ones = torch.ones_like(new.energy)   # a Gibbs step is always accepted

@@ -67,6 +67,10 @@ def plot_image_grid(images, *, nrow: int = 8, ax: Axes | None = None, cmap: str 
     a = _image_stack(images, image_shape)
     nrow = check_int(nrow, "nrow", minimum=1)
     padding = check_int(padding, "padding", minimum=0)
+    if not isinstance(cmap, str):
+        raise TypeError(f"cmap must be the name of a matplotlib colour map, got {type(cmap).__name__}")
+    if cmap not in colormaps:
+        raise ValueError(f"cmap {cmap!r} is not a matplotlib colour map: use e.g. 'gray', 'viridis' or 'gray_r'")
     k, h, w = a.shape[:3]
     rows, cols = _grid_shape(k, nrow)
     rgb = a.ndim == 4

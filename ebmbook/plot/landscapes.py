@@ -174,6 +174,10 @@ def plot_density_comparison(true_energy: EnergyFn, model, *, xlim: tuple[float, 
     xlim = _check_lim(xlim, "xlim")
     ylim = _check_lim(ylim, "ylim")
     resolution = check_int(resolution, "resolution", minimum=2)
+    if isinstance(titles, str) or not isinstance(titles, (tuple, list)):
+        raise TypeError(f"titles must be a pair of strings (true, model), got {type(titles).__name__}")
+    if len(titles) != 2:
+        raise ValueError(f"titles must be a pair of strings (true, model), got {len(titles)}: {tuple(titles)!r}")
     if fig is None:
         fig = plt.figure(figsize=(9.0, 4.0))
     elif not isinstance(fig, FigureBase):
