@@ -118,7 +118,7 @@ class Trainer:
             raise TypeError("objective must be callable (model, batch, *, generator) -> LossOutput")
         if guard not in GUARDS:
             raise ValueError(f"guard must be one of {GUARDS}, got {guard!r}")
-        _guarded_names(objective)  # fail now, not at the first step, on a malformed `guarded`
+        self._guarded = _guarded_names(objective)  # validated once; a malformed `guarded` fails here
         self.model = model
         self.objective = objective
         self.device = next(iter(model.parameters()), torch.empty(0)).device
@@ -308,7 +308,7 @@ class Trainer:
         return metrics
 
     def _divergence(self, metrics: dict) -> str | None:
-        guarded = _guarded_names(self.objective)
+        guarded = self._guarded
         absent = sorted(guarded - set(metrics))
         if absent:  # a misspelt name would otherwise switch the guard off without a word
             raise ValueError(f"objective.guarded names metrics {absent} that the objective did not return")

@@ -248,3 +248,17 @@ def test_grid_quadrature_of_a_float32_network_on_its_device(device):
     moved = grid.to("cpu")
     assert moved.xs.device.type == "cpu" and moved.log_z == grid.log_z
     assert torch.allclose(moved.log_density, reference.log_density, atol=1e-4)
+
+
+def test_thermodynamics_of_a_float32_network_matches_its_log_partition():
+    from ebmbook.models import MLPEnergy
+
+    torch.manual_seed(0)
+    net = MLPEnergy(4, (8,))
+    th = exact.thermodynamics(net, 4, 1.0, values="binary")
+    assert th.log_z == pytest.approx(exact.log_partition(net, 4, values="binary"))
+    p = exact.probabilities(net, 4, values="binary")
+    states = exact.all_states(4, "binary")
+    with torch.no_grad():
+        mean_e = float((p * net(states.float()).double()).sum())
+    assert th.mean_energy == pytest.approx(mean_e, rel=1e-5)

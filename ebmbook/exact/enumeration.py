@@ -332,9 +332,12 @@ def thermodynamics(energy: EnergyFn, n: int, temperature: float, values: str = "
     temperature = check_positive(temperature, "temperature")
     log_z = log_partition(energy, n, values, temperature, chunk_size, device)
 
+    # the energy as enumeration evaluates it (a float32 network gets its states cast to float32)
+    evaluated = _prepared(energy, n, 1.0, device)[0].energy
+
     def stats(s: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
-            e = energy(s).double()
+            e = evaluate_energy(evaluated, s).double()
         return torch.stack([e, e * e, s.mean(-1).abs()], dim=-1)
 
     mean_e, mean_e2, mean_abs_m = expectation(energy, n, stats, values, temperature,

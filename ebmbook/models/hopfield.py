@@ -68,7 +68,8 @@ class RecallResult(NamedTuple):
     converged : Tensor ``(batch,)`` bool, reached a fixed point within ``max_sweeps``
     n_sweeps : Tensor ``(batch,)`` int, sweeps until the fixed point (``max_sweeps`` if not)
     energies : Tensor ``(n_recorded, batch)``, energy after every sweep (first row: the probes);
-        after every single-unit update when ``record="unit"``
+        after every single-unit update when ``record="unit"``; ``-inf`` where an exponential
+        dense memory's energy overflows float64 (the dynamics are unaffected)
     cycled : Tensor ``(batch,)`` bool, synchronous dynamics entered a 2-cycle
     trajectory : Tensor ``(n_run + 1, batch, N)`` or None, the state after every sweep (first
         row: the probes; probes already settled repeat their state) when
@@ -112,6 +113,10 @@ class _SpinMemory:
     def energy(self, states: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _recorded_energy(self, states: torch.Tensor) -> torch.Tensor:
+        """The energy recall records (states already checked); a memory may allow ``-inf`` here."""
+        return self.energy(states)
+
     def sweep(self, states: torch.Tensor, mode: str = "async", *, generator: torch.Generator | None = None,
               record_units: bool = False):
         """One sweep: every unit updated once, in a random order (``async``) or all at once (``sync``).
@@ -127,14 +132,14 @@ class _SpinMemory:
         s = states.to(self.patterns_.dtype).clone()
         if mode == "sync":
             s = _sign_keep(self._sync_field(s), s)
-            return (s, self.energy(s).unsqueeze(0)) if record_units else s
+            return (s, self._recorded_energy(s).unsqueeze(0)) if record_units else s
         order = torch.randperm(self.n_units, generator=generator, device=s.device if generator is None
                                else generator.device).tolist()
         trajectory = []
         for i in order:
             s[:, i] = _sign_keep(self._unit_field(s, i), s[:, i])
             if record_units:
-                trajectory.append(self.energy(s))
+                trajectory.append(self._recorded_energy(s))
         return (s, torch.stack(trajectory)) if record_units else s
 
     def recall(self, probes: torch.Tensor, mode: str = "async", max_sweeps: int = 100, *,
@@ -170,7 +175,7 @@ class _SpinMemory:
         check_generator(generator, "generator")
         s = probes.to(self.patterns_.dtype).clone()
         batch = s.shape[0]
-        energies = [self.energy(s)]
+        energies = [self._recorded_energy(s)]
         converged = torch.zeros(batch, dtype=torch.bool, device=s.device)
         cycled = torch.zeros_like(converged)
         n_sweeps = torch.full((batch,), max_sweeps, dtype=torch.long, device=s.device)
@@ -182,7 +187,7 @@ class _SpinMemory:
                 energies.extend(unit_energies)
             else:
                 new = self.sweep(s, mode, generator=generator)
-                energies.append(self.energy(new))
+                energies.append(self._recorded_energy(new))
             # frozen probes keep their state: done ones stay put
             new = torch.where((converged | cycled).unsqueeze(-1), s, new)
             if record_states:
@@ -349,20 +354,30 @@ class DenseAssociativeMemory(_SpinMemory):
         return self.beta * x
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
-        """:math:`-\\sum_\\mu F(\\xi^\\mu\\cdot s)`, shape ``(batch,)`` (exponential: :math:`-\\log`-free, may be large)."""
+        """:math:`-\\sum_\\mu F(\\xi^\\mu\\cdot s)`, shape ``(batch,)``, in float64.
+
+        Raises
+        ------
+        FloatingPointError
+            If the value overflows float64 (the exponential interaction beyond
+            :math:`\\beta N \\approx 709`); recall still works then, and records ``-inf``.
+        """
         self._check_states(states)
+        e = self._recorded_energy(states)
+        if not bool(torch.isfinite(e).all()):
+            cause = (f"beta * N = {self.beta * self.n_units:g} > 709: use a smaller beta"
+                     if self.interaction == "exponential" else
+                     f"degree {self.degree} with N = {self.n_units}: use a smaller degree")
+            raise FloatingPointError(f"the energy overflows float64 ({cause})")
+        return e
+
+    def _recorded_energy(self, states: torch.Tensor) -> torch.Tensor:
+        # The recall dynamics compare fields in log space and work whatever the size of the
+        # energy; what recall records may be -inf where the value itself overflows float64.
         a = states.to(self.patterns_.dtype) @ self.patterns_.T
         if self.interaction == "polynomial":
-            e = -(a ** self.degree).sum(-1)
-        else:
-            e = -torch.exp(self.beta * a).sum(-1)
-        if not bool(torch.isfinite(e).all()):
-            # The recall dynamics compare fields in log space and still work; only the energy's
-            # value no longer fits a float64.
-            raise FloatingPointError(
-                f"the energy overflows float64 (beta * N = {self.beta * self.n_units:g} for the exponential, "
-                f"degree {self.degree} for the polynomial interaction): use a smaller beta or degree")
-        return e
+            return -(a ** self.degree).sum(-1)
+        return -torch.exp(self.beta * a).sum(-1)
 
     def _unit_field(self, s: torch.Tensor, i: int) -> torch.Tensor:
         xi_i = self.patterns_[:, i]

@@ -59,8 +59,14 @@ def _start(sampler: Sampler, x0, generator) -> tuple[tuple, int]:
     return state, n_grad
 
 
-def _advance(sampler: Sampler, state, n_total: int, generator, progress: bool) -> Iterator[tuple[int, tuple, Info]]:
-    """Yield ``(t, state, info)`` for ``n_total`` steps; raise if energies go non-finite, warn if no chain moves."""
+def _advance(sampler: Sampler, state, n_total: int, generator, progress: bool,
+             warn_stuck: bool = False) -> Iterator[tuple[int, tuple, Info]]:
+    """Yield ``(t, state, info)`` for ``n_total`` steps; raise if energies go non-finite.
+
+    With ``warn_stuck`` (runs that are read as samples, :func:`sample_chain`), warn if no
+    chain ever moved. Short runs inside training and AIS (:func:`run`, often a single
+    step) may legitimately reject everything once, so they do not warn.
+    """
     steps = range(n_total)
     if progress:
         from tqdm.auto import tqdm
@@ -69,7 +75,7 @@ def _advance(sampler: Sampler, state, n_total: int, generator, progress: bool) -
     moved = None
     for t in steps:
         state, info = sampler.step(state, generator=generator)
-        if sampler.metropolis:
+        if warn_stuck and sampler.metropolis:
             moved = info.accepted if moved is None else moved | info.accepted
         if (t % FINITE_CHECK_EVERY == 0 or t == n_total - 1) and not bool(torch.isfinite(state.energy).all()):
             raise FloatingPointError(
@@ -186,7 +192,7 @@ def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
     energies = torch.empty((n_steps // thin, *energy.shape), dtype=prob_dtype, device=energy.device)
     acceptance = torch.empty((n_steps, *energy.shape), dtype=prob_dtype, device=energy.device)
     kept = 0
-    for t, state, info in _advance(sampler, state, burn_in + n_steps, generator, progress):
+    for t, state, info in _advance(sampler, state, burn_in + n_steps, generator, progress, warn_stuck=True):
         if t >= burn_in:
             acceptance[t - burn_in] = info.acceptance_prob
             if (t - burn_in + 1) % thin == 0:

@@ -231,3 +231,17 @@ def test_recall_records_the_state_after_every_sweep():
     torch.testing.assert_close(net.energy(result.trajectory.flatten(0, 1)).reshape(result.energies.shape),
                                result.energies)
     assert net.recall(probes, generator=g).trajectory is None
+
+
+def test_exponential_memory_recall_works_when_the_energy_overflows():
+    # beta * N = 800 > 709: energy() says so, but recall (log-space fields) still retrieves.
+    g = torch.Generator().manual_seed(1)
+    patterns = torch.where(torch.rand(3, 800, generator=g) < 0.5, -1.0, 1.0)
+    net = DenseAssociativeMemory("exponential", beta=1.0).fit(patterns)
+    probe = patterns[:1].clone()
+    probe[0, :40] *= -1
+    result = net.recall(probe, generator=g)
+    assert torch.equal(result.states, patterns[:1])
+    assert bool(torch.isinf(result.energies).all())
+    with pytest.raises(FloatingPointError, match="beta"):
+        net.energy(patterns[:1])

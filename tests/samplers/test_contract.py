@@ -143,6 +143,8 @@ def test_warns_when_no_proposal_is_ever_accepted():
     with pytest.warns(RuntimeWarning, match="no proposal was accepted"):
         sample_chain(stuck, torch.zeros(4, 2), 20, generator=torch.Generator().manual_seed(0))
     with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run(stuck, torch.zeros(4, 2), 1, generator=torch.Generator().manual_seed(0))   # short runs: silent
         warnings.simplefilter("error")                               # a sampler that moves: silent
         sample_chain(MALA(GAUSS, step_size=0.3), torch.zeros(4, 2), 20, generator=torch.Generator().manual_seed(0))
 
