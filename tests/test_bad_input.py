@@ -15,15 +15,16 @@ import sys
 
 import pytest
 
-from bad_input import (cases_core, cases_exact, cases_metrics_data, cases_models, cases_plot_widgets, cases_rbm_ais,
-                       cases_samplers, cases_training)
+from bad_input import (cases_annealed, cases_core, cases_exact, cases_metrics_data, cases_models, cases_plot_widgets,
+                       cases_rbm_ais, cases_samplers, cases_score_matching, cases_training)
 from bad_input.harness import check
 
 MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metrics", "data", "utils",
            "checkpoint", "plot", "widgets"]
 
 CASE_MODULES = [cases_core, cases_samplers, cases_training, cases_metrics_data, cases_models, cases_exact,
-                cases_rbm_ais, cases_plot_widgets]
+                cases_rbm_ais, cases_plot_widgets, cases_score_matching,
+                cases_annealed]
 CASES = [case for module in CASE_MODULES for case in module.CASES]
 
 #: Public names with no bad-input cases of their own, each with the reason.
@@ -33,6 +34,7 @@ EXEMPT = {
     "samplers.State": "NamedTuple data container",
     "samplers.Info": "NamedTuple data container",
     "samplers.Trace": "NamedTuple data container",
+    "samplers.AnnealedState": "NamedTuple data container (AnnealedLangevin.step refuses other states)",
     "samplers.is_state": "a predicate: any object is valid input and gets True or False",
     "losses.LossOutput": "NamedTuple data container (Trainer checks what an objective returns)",
     "train.TrainingDiverged": "exception class",

@@ -3,6 +3,7 @@ from .base import AnalyticEnergy, Energy, energy_and_grad, evaluate_energy
 from .gaussian import Gaussian, GaussianMixture
 from .ising import Ising, ising_chain_log_z
 from .ring import Ring
+from .smoothed import SmoothedMixture
 from .tempered import Tempered
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "evaluate_energy",
     "Gaussian",
     "GaussianMixture",
+    "SmoothedMixture",
     "Ring",
     "Ising",
     "ising_chain_log_z",

@@ -2,6 +2,7 @@
 from .hopfield import DenseAssociativeMemory, Hopfield, RecallResult, overlap
 from .modern_hopfield import ModernHopfield
 from .nets import ACTIVATIONS, ConvEnergy, MLPEnergy
+from .noise_conditional import NoiseConditionalEnergy
 from .bernoulli_rbm import BernoulliRBM
 from .gaussian_rbm import GaussianBernoulliRBM
 from .rbm_gibbs import RBMAnnealingPath, RBMGibbs, RBMGibbsState, RBMLayers
@@ -20,5 +21,6 @@ __all__ = [
     "RBMAnnealingPath",
     "MLPEnergy",
     "ConvEnergy",
+    "NoiseConditionalEnergy",
     "ACTIVATIONS",
 ]

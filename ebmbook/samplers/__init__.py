@@ -1,4 +1,5 @@
 """MCMC samplers with one shape: ``s.bind(energy)``; ``state = s.init(x0)``; ``state, info = s.step(state, generator=g)``."""
+from .annealed import AnnealedLangevin, AnnealedState
 from .base import Info, Sampler, State, is_state, metropolis_accept
 from .chain import Trace, run, sample_chain
 from .gibbs import Gibbs, colour_classes
@@ -26,6 +27,8 @@ __all__ = [
     "HMC",
     "leapfrog",
     "SGLD",
+    "AnnealedLangevin",
+    "AnnealedState",
     "ReplayBuffer",
     "uniform_noise",
 ]

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import stats
 
-from ebmbook.energies import Gaussian, GaussianMixture, energy_and_grad
+from ebmbook.energies import Gaussian, GaussianMixture, SmoothedMixture, energy_and_grad
 from ebmbook.exact import grid_quadrature
 
 
@@ -97,3 +97,106 @@ def test_energies_move_with_to(device):
     e = mix(torch.zeros(4, 2, device=device))
     assert e.device.type == device.type and e.shape == (4,)
     assert math.isfinite(float(e[0]))
+
+
+# -- smoothing by Gaussian noise (chapter 6) ------------------------------------------------------------------
+
+def _anisotropic_mixture(dtype=torch.float64):
+    covs = torch.stack([torch.tensor([[1.0, 0.3], [0.3, 0.5]]), torch.tensor([[0.4, -0.1], [-0.1, 0.8]]),
+                        torch.tensor([[0.2, 0.0], [0.0, 0.2]])]).to(dtype)
+    return GaussianMixture(torch.tensor([[0.0, 0.0], [3.0, 1.0], [-2.0, 2.0]], dtype=dtype), covs,
+                           torch.tensor([0.25, 0.5, 0.25], dtype=dtype))
+
+
+def _projected_cdf(mix, a):
+    """CDF of a^T x under ``mix`` (every projection of a Gaussian mixture is a 1-D Gaussian mixture)."""
+    loc = (mix.means @ a).numpy()
+    scale = torch.sqrt(torch.einsum("i,kij,j->k", a, mix.covariances, a)).numpy()
+    w = mix.weights.numpy()
+    return lambda t: sum(w[k] * stats.norm.cdf(t, loc[k], scale[k]) for k in range(len(w)))
+
+
+def test_smoothed_adds_sigma_squared_to_every_covariance():
+    mix = _anisotropic_mixture()
+    smooth = mix.smoothed(0.7)
+    assert isinstance(smooth, GaussianMixture)
+    torch.testing.assert_close(smooth.covariances, mix.covariances + 0.49 * torch.eye(2, dtype=torch.float64))
+    torch.testing.assert_close(smooth.means, mix.means)
+    torch.testing.assert_close(smooth.weights, mix.weights)
+    assert smooth.means.dtype == torch.float64
+
+
+@pytest.mark.parametrize("sigma", [0.5, 2.0])
+def test_smoothed_is_the_law_of_a_draw_plus_sigma_noise(sigma):
+    # x + sigma z with x ~ mix, z ~ N(0, I): KS test of two projections against smoothed(sigma)'s exact
+    # projected CDF, each at 1e-4 / 2 (Bonferroni) so a correct smoothing fails w.p. < 1e-4. Forgetting
+    # the square (Sigma + sigma I) must fail the same test.
+    mix = _anisotropic_mixture()
+    g = torch.Generator().manual_seed(0)
+    n = 20000
+    y = mix.sample(n, generator=g) + sigma * torch.randn(n, 2, dtype=torch.float64, generator=g)
+    broken = GaussianMixture(mix.means, mix.covariances + sigma * torch.eye(2, dtype=torch.float64), mix.weights)
+    for a in (torch.tensor([1.0, 0.0]), torch.tensor([0.6, -0.8])):
+        a = a.double()
+        proj = (y @ a).numpy()
+        assert stats.kstest(proj, _projected_cdf(mix.smoothed(sigma), a)).pvalue > 1e-4 / 2
+    assert stats.kstest((y @ torch.tensor([1.0, 0.0]).double()).numpy(),
+                        _projected_cdf(broken, torch.tensor([1.0, 0.0]).double())).pvalue < 1e-4
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.5])
+def test_smoothed_density_integrates_to_one(sigma):
+    grid = grid_quadrature(_anisotropic_mixture().smoothed(sigma), (-14, 14), (-14, 14), resolution=400)
+    assert abs(grid.log_z) < 1e-5
+
+
+@pytest.mark.parametrize("sigma", [0.0, -1.0, math.nan, math.inf])
+def test_smoothed_refuses_non_positive_sigma(sigma):
+    with pytest.raises(ValueError, match="sigma"):
+        _anisotropic_mixture().smoothed(sigma)
+
+
+def test_smoothed_mixture_matches_smoothed_row_by_row():
+    mix = _anisotropic_mixture()
+    energy = SmoothedMixture(mix)
+    g = torch.Generator().manual_seed(5)
+    x = 3 * torch.randn(6, 2, dtype=torch.float64, generator=g)
+    sigma = torch.tensor([0.1, 0.5, 1.0, 2.0, 5.0, 20.0], dtype=torch.float64)
+    e = energy(x, sigma)
+    expected = torch.cat([mix.smoothed(float(s))(x[i:i + 1]) for i, s in enumerate(sigma)])
+    torch.testing.assert_close(e, expected, rtol=1e-12, atol=1e-12)
+    # gradients too (the score that annealed Langevin follows)
+    _, grad = energy_and_grad(lambda z: energy(z, sigma), x)
+    for i, s in enumerate(sigma):
+        _, g_i = energy_and_grad(mix.smoothed(float(s)), x[i:i + 1])
+        torch.testing.assert_close(grad[i:i + 1], g_i, rtol=1e-10, atol=1e-12)
+    # a float or a 0-d tensor is one level for every row
+    torch.testing.assert_close(energy(x, 0.5), mix.smoothed(0.5)(x))
+    torch.testing.assert_close(energy(x, torch.tensor(0.5)), mix.smoothed(0.5)(x))
+    torch.testing.assert_close(energy.log_prob(x, sigma), -e)
+    assert energy.log_z == 0.0 and energy.event_shape == (2,)
+
+
+def test_smoothed_mixture_follows_the_input_dtype_and_device(device):
+    energy = SmoothedMixture(_anisotropic_mixture(torch.float32)).to(device)
+    x = torch.zeros(4, 2, device=device)
+    e = energy(x, torch.full((4,), 0.5, device=device))
+    assert e.dtype == torch.float32 and e.device.type == device.type
+    assert energy(x.double(), 0.5).dtype == torch.float64
+    draws = energy.sample(10, 0.5, generator=torch.Generator(device=device).manual_seed(0))
+    assert draws.shape == (10, 2) and draws.device.type == device.type
+
+
+def test_smoothed_mixture_bad_input():
+    energy = SmoothedMixture(_anisotropic_mixture())
+    x = torch.zeros(3, 2, dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"\(x, sigma\)"):
+        energy(x)
+    with pytest.raises(ValueError, match="sigma"):
+        energy(x, torch.tensor([0.5, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="sigma"):
+        energy(x, torch.ones(2))
+    with pytest.raises(ValueError, match="sigma"):
+        energy(x, -1.0)
+    with pytest.raises(TypeError, match="mixture"):
+        SmoothedMixture(Gaussian(torch.zeros(2), torch.eye(2)))
