@@ -1,5 +1,5 @@
 """MCMC samplers with one shape: ``s.bind(energy)``; ``state = s.init(x0)``; ``state, info = s.step(state, generator=g)``."""
-from .annealed import AnnealedLangevin, AnnealedState
+from .annealed import AnnealedLangevin, AnnealedState, ReverseDiffusion
 from .base import Info, Sampler, State, is_state, metropolis_accept
 from .chain import Trace, run, sample_chain
 from .gibbs import Gibbs, colour_classes
@@ -29,6 +29,7 @@ __all__ = [
     "SGLD",
     "AnnealedLangevin",
     "AnnealedState",
+    "ReverseDiffusion",
     "ReplayBuffer",
     "uniform_noise",
 ]

@@ -1,4 +1,5 @@
-r"""Annealed Langevin dynamics (Song & Ermon, 2019, Algorithm 1) on a noise-conditional energy."""
+r"""Samplers that walk down a ladder of noise levels of a noise-conditional energy :math:`E(x, \sigma)`:
+annealed Langevin dynamics (Song & Ermon, 2019) and the reverse-time diffusion (Song et al., 2021)."""
 from __future__ import annotations
 
 import inspect
@@ -12,7 +13,7 @@ from ..energies.base import energy_and_grad
 from ..utils import check_int
 from .base import Info, Sampler, _check_start, _required_step_size, _blame_flat_x0
 
-__all__ = ["AnnealedLangevin", "AnnealedState"]
+__all__ = ["AnnealedLangevin", "AnnealedState", "ReverseDiffusion"]
 
 
 class AnnealedState(NamedTuple):
@@ -78,7 +79,66 @@ def _check_sigmas(sigmas) -> tuple[float, ...]:
     return tuple(values)
 
 
-class AnnealedLangevin(Sampler):
+class _NoiseLadder(Sampler):
+    """What both ladder samplers share: noise levels, a noise-conditional energy, the level-aware state."""
+
+    grad_evals_per_step = 1
+    uses_grad = True
+    state_type = AnnealedState
+
+    def __init__(self, energy=None, sigmas=None):
+        self.sigmas = _check_sigmas(sigmas)
+        super().__init__(energy)
+
+    def _check_energy(self, energy) -> None:
+        if _takes_sigma(energy) is False:
+            raise TypeError(f"energy must be noise-conditional, callable as energy(x, sigma) with sigma of shape "
+                            f"(batch,), but this {type(energy).__name__} takes x only: use e.g. "
+                            "SmoothedMixture(mixture) or NoiseConditionalEnergy, or ULA for a plain energy")
+
+    @property
+    def n_levels(self) -> int:
+        """:math:`L`, the number of noise levels."""
+        return len(self.sigmas)
+
+    def _evaluate(self, x: torch.Tensor, level: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Energy and gradient of every chain at noise level ``level`` (one autograd pass)."""
+        sigma = torch.full((x.shape[0],), self.sigmas[level], dtype=x.dtype, device=x.device)
+        return energy_and_grad(lambda y: self.energy(y, sigma), x)
+
+    def init(self, x0: torch.Tensor) -> AnnealedState:
+        """Start chains at ``x0`` ``(n_chains, *event_shape)``, at the first (largest) noise level.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Sampler.init`: ``x0`` not a floating tensor ``(n_chains, *event_shape)``,
+            NaN/inf in it, or an energy or gradient that is not finite at ``x0``.
+        RuntimeError
+            If the sampler has no energy (see :meth:`bind`).
+        """
+        self._require_energy()
+        x0 = self._check_x0(x0)
+        with _blame_flat_x0(x0):
+            e, g = self._evaluate(x0, 0)
+        _check_start(e, "energy")
+        _check_start(g, "gradient of the energy")
+        return AnnealedState(x0, e, g, 0, 0)
+
+    def _check_state(self, state, generator: torch.Generator | None = None) -> None:
+        super()._check_state(state, generator)
+        for field in ("level", "step"):
+            value = getattr(state, field)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"state.{field} must be a Python int, got {type(value).__name__}")
+        if not 0 <= state.level < self.n_levels:
+            raise ValueError(f"state.level is {state.level}, but this sampler has {self.n_levels} levels "
+                             f"(0 .. {self.n_levels - 1}): the state comes from another schedule")
+        if state.step < 0:
+            raise ValueError(f"state.step must be >= 0, got {state.step}")
+
+
+class AnnealedLangevin(_NoiseLadder):
     r"""Annealed Langevin dynamics: ULA through a decreasing ladder of noise levels (Song & Ermon, 2019).
 
     For levels :math:`i = 1, \dots, L` with :math:`\sigma_1 > \dots > \sigma_L`, take
@@ -165,26 +225,10 @@ class AnnealedLangevin(Sampler):
     Used in chapter 6.
     """
 
-    grad_evals_per_step = 1
-    uses_grad = True
-    state_type = AnnealedState
-
     def __init__(self, energy=None, sigmas=None, step_size: float | None = None, n_steps_per_level: int = 100):
-        self.sigmas = _check_sigmas(sigmas)
         self.step_size = _required_step_size(step_size, type(self).__name__)
         self.n_steps_per_level = check_int(n_steps_per_level, "n_steps_per_level", minimum=1)
-        super().__init__(energy)
-
-    def _check_energy(self, energy) -> None:
-        if _takes_sigma(energy) is False:
-            raise TypeError(f"energy must be noise-conditional, callable as energy(x, sigma) with sigma of shape "
-                            f"(batch,), but this {type(energy).__name__} takes x only: use e.g. "
-                            "SmoothedMixture(mixture) or NoiseConditionalEnergy, or ULA for a plain energy")
-
-    @property
-    def n_levels(self) -> int:
-        """:math:`L`, the number of noise levels."""
-        return len(self.sigmas)
+        super().__init__(energy, sigmas)
 
     @property
     def n_steps(self) -> int:
@@ -196,42 +240,6 @@ class AnnealedLangevin(Sampler):
         """:math:`\\alpha_i = \\epsilon\\, \\sigma_i^2 / \\sigma_L^2` for every level."""
         last = self.sigmas[-1]
         return tuple(self.step_size * (s / last) ** 2 for s in self.sigmas)
-
-    def _evaluate(self, x: torch.Tensor, level: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Energy and gradient of every chain at noise level ``level`` (one autograd pass)."""
-        sigma = torch.full((x.shape[0],), self.sigmas[level], dtype=x.dtype, device=x.device)
-        return energy_and_grad(lambda y: self.energy(y, sigma), x)
-
-    def init(self, x0: torch.Tensor) -> AnnealedState:
-        """Start chains at ``x0`` ``(n_chains, *event_shape)``, at the first (largest) noise level.
-
-        Raises
-        ------
-        TypeError, ValueError
-            As :meth:`Sampler.init`: ``x0`` not a floating tensor ``(n_chains, *event_shape)``,
-            NaN/inf in it, or an energy or gradient that is not finite at ``x0``.
-        RuntimeError
-            If the sampler has no energy (see :meth:`bind`).
-        """
-        self._require_energy()
-        x0 = self._check_x0(x0)
-        with _blame_flat_x0(x0):
-            e, g = self._evaluate(x0, 0)
-        _check_start(e, "energy")
-        _check_start(g, "gradient of the energy")
-        return AnnealedState(x0, e, g, 0, 0)
-
-    def _check_state(self, state, generator: torch.Generator | None = None) -> None:
-        super()._check_state(state, generator)
-        for field in ("level", "step"):
-            value = getattr(state, field)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"state.{field} must be a Python int, got {type(value).__name__}")
-        if not 0 <= state.level < self.n_levels:
-            raise ValueError(f"state.level is {state.level}, but this sampler has {self.n_levels} levels "
-                             f"(0 .. {self.n_levels - 1}): the state comes from another schedule")
-        if state.step < 0:
-            raise ValueError(f"state.step must be >= 0, got {state.step}")
 
     def step(self, state: AnnealedState, *, generator: torch.Generator | None = None
              ) -> tuple[AnnealedState, Info]:
@@ -247,3 +255,66 @@ class AnnealedLangevin(Sampler):
         e, g = self._evaluate(x_new, level)
         ones = torch.ones_like(e)
         return AnnealedState(x_new, e, g, level, taken), Info(ones, torch.ones_like(e, dtype=torch.bool))
+
+
+class ReverseDiffusion(_NoiseLadder):
+    r"""The reverse-time variance-exploding diffusion (Song et al., 2021), by Euler–Maruyama down a ladder of levels.
+
+    Adding noise along :math:`\sigma(t)` is the SDE :math:`dx = \sqrt{d\sigma^2/dt}\, dw`;
+    run backwards (Anderson, 1982) it needs only the score of the noisy marginals,
+    :math:`-\nabla_x E(x, \sigma)`. One Euler–Maruyama step from level :math:`i` to
+    :math:`i + 1` is
+
+    .. math::
+        x \leftarrow x - (\sigma_i^2 - \sigma_{i+1}^2)\, \nabla_x E(x, \sigma_i)
+        + \sqrt{\sigma_i^2 - \sigma_{i+1}^2}\; z, \qquad z \sim \mathcal N(0, I).
+
+    Compared with a step of :class:`AnnealedLangevin` at step size :math:`\alpha`,
+    the drift is that of :math:`\alpha = \sigma_i^2 - \sigma_{i+1}^2` and the noise
+    that of :math:`\alpha / 2`: the reverse process carries the chains along with
+    the shrinking marginals instead of re-equilibrating them at every level.
+    :attr:`n_steps` :math:`= L - 1` steps take chains started from
+    :math:`p_{\sigma_1} \approx \mathcal N(0, \sigma_1^2 I)` (for :math:`\sigma_1` much
+    wider than the data) to :math:`p_{\sigma_L}`; further steps leave them where they
+    are. One energy+gradient evaluation per step; many small steps (a fine
+    geometric ladder) keep the discretisation error small.
+
+    Parameters
+    ----------
+    energy : noise-conditional callable ``energy(x, sigma) -> (batch,)``, as for
+        :class:`AnnealedLangevin`; optional (see :meth:`bind`)
+    sigmas : sequence of float or 1-D tensor, :math:`\sigma_1 > \dots > \sigma_L > 0` (required)
+
+    Examples
+    --------
+    >>> from ebmbook.energies import GaussianMixture, SmoothedMixture
+    >>> from ebmbook.samplers import run
+    >>> mix = GaussianMixture(torch.tensor([[2., 0.], [-2., 0.]]), torch.full((2,), 0.3))
+    >>> reverse = ReverseDiffusion(SmoothedMixture(mix), sigmas=torch.logspace(1, -2, 200))
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = run(reverse, 10 * torch.randn(500, 2, generator=g), reverse.n_steps, generator=g).position
+    >>> x.shape
+    torch.Size([500, 2])
+
+    Used in chapter 6.
+    """
+
+    @property
+    def n_steps(self) -> int:
+        """:math:`L - 1`: the steps from the first level to the last."""
+        return self.n_levels - 1
+
+    def step(self, state: AnnealedState, *, generator: torch.Generator | None = None
+             ) -> tuple[AnnealedState, Info]:
+        """One Euler–Maruyama step of the reverse-time SDE from ``state.level`` to the next level."""
+        self._check_state(state, generator)
+        x, level = state.position, state.level
+        if level == self.n_levels - 1:       # at the last level there is nothing left to integrate
+            ones = torch.ones_like(state.energy)
+            return state._replace(step=state.step + 1), Info(ones, torch.ones_like(ones, dtype=torch.bool))
+        delta = self.sigmas[level] ** 2 - self.sigmas[level + 1] ** 2
+        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        x_new = x - delta * state.grad + math.sqrt(delta) * noise
+        e, g = self._evaluate(x_new, level + 1)
+        ones = torch.ones_like(e)
+        return AnnealedState(x_new, e, g, level + 1, 0), Info(ones, torch.ones_like(e, dtype=torch.bool))

@@ -149,3 +149,20 @@ CASES += [
     T("samplers.AnnealedLangevin", "step-int-generator", lambda: annealed().step(annealed().init(X0), generator=0),
       "generator"),
 ]
+
+CASES += [
+    # -- ReverseDiffusion (shares the ladder checks with AnnealedLangevin) -------------------------------------
+    T("samplers.ReverseDiffusion", "sigmas-missing", lambda: S.ReverseDiffusion(smoothed()), "sigmas"),
+    V("samplers.ReverseDiffusion", "sigmas-increasing", lambda: S.ReverseDiffusion(sigmas=[1.0, 2.0]), "sigmas"),
+    V("samplers.ReverseDiffusion", "sigmas-zero", lambda: S.ReverseDiffusion(sigmas=[1.0, 0.0]), "sigmas"),
+    T("samplers.ReverseDiffusion", "energy-not-noise-conditional",
+      lambda: S.ReverseDiffusion(mixture(), sigmas=SIGMAS), "energy"),
+    R("samplers.ReverseDiffusion", "init-unbound", lambda: S.ReverseDiffusion(sigmas=SIGMAS).init(X0), "bind"),
+    V("samplers.ReverseDiffusion", "init-nan", lambda: S.ReverseDiffusion(smoothed(), sigmas=SIGMAS).init(
+        torch.full((3, 2), math.nan)), "x0"),
+    T("samplers.ReverseDiffusion", "step-with-ula-state",
+      lambda: S.ReverseDiffusion(smoothed(), sigmas=SIGMAS).step(S.ULA(mixture(), step_size=0.1).init(X0)), "state"),
+    T("samplers.ReverseDiffusion", "step-int-generator",
+      lambda: S.ReverseDiffusion(smoothed(), sigmas=SIGMAS).step(
+          S.ReverseDiffusion(smoothed(), sigmas=SIGMAS).init(X0), generator=0), "generator"),
+]
