@@ -17,46 +17,16 @@ also take a Python float or a 0-d tensor for ``sigma`` and broadcast it.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import torch
 
-from ..utils import check_generator, check_positive
+from ..utils import check_generator
 from .base import Energy
 from .gaussian import GaussianMixture
+from .noise_conditional import noise_levels_like
 
 __all__ = ["SmoothedMixture"]
 
-
-def _noise_levels(sigma, x: torch.Tensor, owner: str) -> torch.Tensor:
-    """``sigma`` as a ``(batch,)`` tensor of positive noise levels in ``x``'s dtype and device.
-
-    Accepts a Python number, a 0-d tensor (broadcast to every row) or a tensor of
-    shape ``(batch,)``. Checking the values waits for the device once per call.
-    """
-    if sigma is None:
-        raise TypeError(f"{owner} is noise-conditional and needs (x, sigma): call it as energy(x, sigma) with "
-                        f"sigma a positive float or a tensor of shape (batch,) = ({x.shape[0]},), one noise "
-                        "level per row")
-    if isinstance(sigma, Real) and not isinstance(sigma, bool):
-        value = check_positive(sigma, "sigma")
-        return torch.full((x.shape[0],), value, dtype=x.dtype, device=x.device)
-    if not isinstance(sigma, torch.Tensor):
-        raise TypeError(f"sigma must be a positive float or a tensor of shape (batch,) = ({x.shape[0]},), "
-                        f"got {type(sigma).__name__}")
-    if sigma.dtype == torch.bool or sigma.is_complex():
-        raise TypeError(f"sigma must hold real noise levels, got dtype {sigma.dtype}")
-    if sigma.ndim == 0:
-        sigma = sigma.to(device=x.device).expand(x.shape[0])
-    elif sigma.shape != (x.shape[0],):
-        raise ValueError(f"sigma must be a float, a 0-d tensor or a tensor of shape (batch,) = ({x.shape[0]},) "
-                         f"(one noise level per row of x), got shape {tuple(sigma.shape)}")
-    elif sigma.device != x.device:
-        raise ValueError(f"sigma is on {sigma.device} but x is on {x.device}: put both on one device")
-    sigma = sigma.to(x.dtype)
-    if not bool((torch.isfinite(sigma) & (sigma > 0)).all()):
-        raise ValueError("sigma must hold finite noise levels > 0 (a standard deviation per row)")
-    return sigma
 
 
 class SmoothedMixture(Energy):
@@ -114,7 +84,7 @@ class SmoothedMixture(Energy):
     def forward(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
         """Energies ``(batch,)`` of ``x`` ``(batch, d)`` at noise levels ``sigma`` ``(batch,)`` (or one float)."""
         self._check_input(x)
-        s = _noise_levels(sigma, x, type(self).__name__)
+        s = noise_levels_like(sigma, x, type(self).__name__)
         means = self.mixture.means.to(x.dtype)
         # z_bk = U_k^T (x_b - mu_k): coordinates in the eigenbasis of Sigma_k
         z = torch.einsum("kji,bkj->bki", self._eigvecs.to(x.dtype), x.unsqueeze(1) - means)

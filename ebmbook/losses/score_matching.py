@@ -25,12 +25,12 @@ the wrong output shape; ``sigma <= 0``; ``sigmas`` not strictly decreasing and p
 """
 from __future__ import annotations
 
-import inspect
 from typing import Callable, Sequence
 
 import torch
 
 from ..energies.base import evaluate_energy
+from ..energies.noise_conditional import check_noise_ladder, takes_sigma
 from ..utils import check_finite, check_generator, check_int, check_positive, check_tensor
 from .base import LossOutput
 
@@ -78,25 +78,8 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _check_sigmas(sigmas, name: str = "sigmas") -> torch.Tensor:
-    """``sigmas`` as a float64 CPU tensor: 1-D, non-empty, finite, positive and strictly decreasing."""
-    if isinstance(sigmas, torch.Tensor):
-        if sigmas.is_complex() or sigmas.dtype == torch.bool:
-            raise TypeError(f"{name} must hold real numbers, got dtype {sigmas.dtype}")
-        values = sigmas.detach().to("cpu", torch.float64)
-    elif isinstance(sigmas, (list, tuple)):
-        values = torch.tensor([check_positive(s, f"{name}[{i}]") for i, s in enumerate(sigmas)],
-                              dtype=torch.float64)
-    else:
-        raise TypeError(f"{name} must be a 1-D tensor or a sequence of noise levels, got {type(sigmas).__name__}")
-    if values.ndim != 1 or values.numel() == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of noise levels, got shape {tuple(values.shape)}")
-    check_finite(values, name)
-    if not bool((values > 0).all()):
-        raise ValueError(f"{name} must be positive, got {values.tolist()}")
-    if not bool((values[1:] < values[:-1]).all()):
-        raise ValueError(f"{name} must be strictly decreasing (sigma_1 > ... > sigma_L, Song & Ermon's order), "
-                         f"got {values.tolist()}")
-    return values
+    """The ladder ``sigmas`` (strictly decreasing, positive) as a float64 CPU tensor."""
+    return torch.tensor(check_noise_ladder(sigmas, name), dtype=torch.float64)
 
 
 def _sliced_settings(n_projections, variance_reduction, projection) -> tuple[int, bool, str]:
@@ -119,16 +102,9 @@ def _conditional_energy(energy: Callable, x: torch.Tensor, sigma: torch.Tensor) 
     """Call ``energy(x, sigma)`` and check that it accepts the pair and returns ``(batch,)``."""
     if not callable(energy):
         raise TypeError(f"energy must be callable (x, sigma) -> (batch,), got {type(energy).__name__}")
-    try:  # an nn.Module's __call__ takes anything: its forward says what it accepts
-        signature = inspect.signature(energy.forward if isinstance(energy, torch.nn.Module) else energy)
-    except (TypeError, ValueError):  # a builtin without a signature: just call it
-        signature = None
-    if signature is not None:
-        try:
-            signature.bind(x, sigma)
-        except TypeError as err:
-            raise TypeError(f"energy must accept (x, sigma), a noise-conditional energy called as energy(x, sigma) "
-                            f"with sigma of shape (batch,), but its signature is {signature}: {err}") from None
+    if takes_sigma(energy) is False:
+        raise TypeError("energy must accept (x, sigma), a noise-conditional energy called as energy(x, sigma) "
+                        "with sigma of shape (batch,), but it takes x only")
     e = energy(x, sigma)
     if not isinstance(e, torch.Tensor) or e.shape != (x.shape[0],):
         shape = tuple(e.shape) if isinstance(e, torch.Tensor) else type(e).__name__

@@ -6,7 +6,7 @@ import math
 import torch
 
 from ..energies.base import Energy
-from ..energies.smoothed import _noise_levels
+from ..energies.noise_conditional import noise_levels_like
 from ..utils import check_int, check_tensor
 from .nets import MLPEnergy, _check_dtype
 
@@ -87,6 +87,6 @@ class NoiseConditionalEnergy(Energy):
             raise ValueError(f"x must have shape (batch, {self.in_features}) (or (batch, *shape) with "
                              f"{self.in_features} entries per row) for {type(self).__name__}, got {tuple(x.shape)}")
         _check_dtype(self, x)
-        s = _noise_levels(sigma, x, type(self).__name__)
+        s = noise_levels_like(sigma, x, type(self).__name__)
         h = torch.cat([x.reshape(x.shape[0], -1), torch.log(s).unsqueeze(1)], dim=1)
         return self.mlp.net(h).squeeze(-1) / s

@@ -2,14 +2,13 @@ r"""Samplers that walk down a ladder of noise levels of a noise-conditional ener
 annealed Langevin dynamics (Song & Ermon, 2019) and the reverse-time diffusion (Song et al., 2021)."""
 from __future__ import annotations
 
-import inspect
 import math
 from typing import NamedTuple
 
 import torch
-from torch import nn
 
 from ..energies.base import energy_and_grad
+from ..energies.noise_conditional import check_noise_ladder, takes_sigma
 from ..utils import check_int
 from .base import Info, Sampler, _check_start, _required_step_size, _blame_flat_x0
 
@@ -38,47 +37,6 @@ class AnnealedState(NamedTuple):
     step: int
 
 
-def _takes_sigma(energy) -> bool | None:
-    """Whether ``energy`` can be called as ``energy(x, sigma)`` (``None``: its signature cannot be read)."""
-    fn = energy.forward if isinstance(energy, nn.Module) else energy
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return None
-    try:
-        signature.bind(None, None)
-    except TypeError:
-        return False
-    return True
-
-
-def _check_sigmas(sigmas) -> tuple[float, ...]:
-    if sigmas is None:
-        raise TypeError("AnnealedLangevin needs sigmas, the noise levels from largest to smallest, e.g. "
-                        "sigmas=torch.logspace(math.log10(20), 0, 10)")
-    if isinstance(sigmas, torch.Tensor):
-        if sigmas.ndim != 1 or sigmas.is_complex() or sigmas.dtype == torch.bool:
-            raise ValueError(f"sigmas must be a 1-D tensor or a sequence of real numbers, got a tensor of shape "
-                             f"{tuple(sigmas.shape)} and dtype {sigmas.dtype}")
-        sigmas = sigmas.tolist()
-    if isinstance(sigmas, (str, bytes)) or not isinstance(sigmas, (list, tuple)):
-        raise TypeError(f"sigmas must be a sequence of noise levels (list, tuple or 1-D tensor), "
-                        f"got {type(sigmas).__name__}")
-    if len(sigmas) == 0:
-        raise ValueError("sigmas must hold at least one noise level")
-    values = []
-    for s in sigmas:
-        if isinstance(s, bool) or not isinstance(s, (int, float)):
-            raise TypeError(f"sigmas must hold real numbers, got {type(s).__name__}")
-        if not math.isfinite(s) or s <= 0:
-            raise ValueError(f"sigmas must hold finite noise levels > 0, got {s!r}")
-        values.append(float(s))
-    if any(b >= a for a, b in zip(values[:-1], values[1:])):
-        raise ValueError(f"sigmas must be strictly decreasing (sigma_1 > ... > sigma_L: annealing goes from "
-                         f"the largest noise to the smallest), got {values}")
-    return tuple(values)
-
-
 class _NoiseLadder(Sampler):
     """What both ladder samplers share: noise levels, a noise-conditional energy, the level-aware state."""
 
@@ -87,11 +45,11 @@ class _NoiseLadder(Sampler):
     state_type = AnnealedState
 
     def __init__(self, energy=None, sigmas=None):
-        self.sigmas = _check_sigmas(sigmas)
+        self.sigmas = check_noise_ladder(sigmas)
         super().__init__(energy)
 
     def _check_energy(self, energy) -> None:
-        if _takes_sigma(energy) is False:
+        if takes_sigma(energy) is False:
             raise TypeError(f"energy must be noise-conditional, callable as energy(x, sigma) with sigma of shape "
                             f"(batch,), but this {type(energy).__name__} takes x only: use e.g. "
                             "SmoothedMixture(mixture) or NoiseConditionalEnergy, or ULA for a plain energy")
