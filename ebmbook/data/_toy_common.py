@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ..utils import check_finite, check_int, check_tensor
+from ..utils import check_device, check_finite, check_generator, check_int, check_tensor
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -16,16 +16,12 @@ _LOG_2PI = math.log(2.0 * math.pi)
 def _check_common(n, generator, device, dtype) -> tuple[int, torch.device, torch.device]:
     """Validate the common arguments; return ``(n, draw_device, out_device)``."""
     n = check_int(n, "n", minimum=1)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    check_generator(generator, "generator")   # no device to match: the numbers are drawn on the generator's
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch.dtype such as torch.float32, got {dtype!r}")
     draw_device = generator.device if generator is not None else torch.device("cpu")
-    try:
-        out_device = torch.device(device) if device is not None else draw_device
-    except (RuntimeError, TypeError) as err:
-        raise TypeError(f"device must be a torch.device, a device string or None, got {device!r}") from err
-    return n, draw_device, out_device
+    out_device = check_device(device)
+    return n, draw_device, out_device if out_device is not None else draw_device
 
 
 def _finish(x: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -33,9 +29,7 @@ def _finish(x: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.
 
 
 def _check_points(x, name: str = "x") -> torch.Tensor:
-    check_tensor(x, name, ndim=2, last_dim=2)
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    check_tensor(x, name, ndim=2, last_dim=2, floating=True)
     check_finite(x, name)
     return x
 

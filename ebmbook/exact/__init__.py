@@ -20,7 +20,8 @@ evaluates it on its own device in its own dtype.
 """
 from .enumeration import (Thermodynamics, all_states, boltzmann_weights, expectation, iter_states, log_partition,
                           marginals, probabilities, thermodynamics)
-from .quadrature import GridDensity, evaluation_placement, grid_kl_divergence, grid_quadrature
+from .placement import evaluation_placement
+from .quadrature import GridDensity, grid_kl_divergence, grid_quadrature
 
 __all__ = [
     "boltzmann_weights",

@@ -15,6 +15,7 @@ import torch
 from ..energies.base import evaluate_energy
 from ..energies.tempered import Tempered
 from ..utils import check_device, check_int, check_positive
+from .placement import _cast_input, evaluation_placement
 
 __all__ = [
     "boltzmann_weights",
@@ -174,7 +175,6 @@ def _prepared(energy: EnergyFn, n: int, temperature: float,
     if isinstance(energy, torch.nn.Module) and any(
             t.is_floating_point() and t.dtype != torch.float64
             for t in list(energy.parameters()) + list(energy.buffers())):
-        from .quadrature import _cast_input, evaluation_placement
         place = device if device is not None else torch.device("cpu")
         _, dtype = evaluation_placement(energy, (n,), place)
         if dtype != torch.float64:

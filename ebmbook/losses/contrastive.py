@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from ..energies.base import evaluate_energy
 from ..samplers.base import Sampler
 from ..samplers.chain import run
 from ..samplers.replay import InitFn, ReplayBuffer, uniform_noise
@@ -157,8 +158,8 @@ class ContrastiveDivergence:
                              f"got {tuple(batch.shape)}")
         check_finite(batch, "batch")
         x_neg = self.negatives(model, batch.shape[0], generator=generator, like=batch)
-        e_pos = model(batch)
-        e_neg = model(x_neg)
+        e_pos = evaluate_energy(model, batch)      # checks the (batch,) contract
+        e_neg = evaluate_energy(model, x_neg)
         loss = contrastive_divergence_loss(e_pos, e_neg, self.alpha)
         return LossOutput(loss, {"loss": float(loss.detach()), "energy_pos": float(e_pos.detach().mean()),
                                  "energy_neg": float(e_neg.detach().mean())})

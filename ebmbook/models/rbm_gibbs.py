@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from ..energies.base import AnalyticEnergy
 from ..metrics.ais import AnnealingPath, GeometricPath
 from ..samplers.base import Info, Sampler, _check_start
-from ..utils import check_int, check_tensor
+from ..utils import check_binary, check_int, check_tensor
 
 __all__ = ["RBMLayers", "RBMGibbsState", "RBMGibbs", "RBMAnnealingPath"]
 
@@ -159,8 +159,8 @@ class RBMGibbs(Sampler):
         if x0.shape[1] != d:
             raise ValueError(f"x0 must have shape (n_chains, {d}) for this RBM, got {tuple(x0.shape)}")
         x0 = self._check_x0(x0)
-        if self.layers.visible == "bernoulli" and not bool(((x0 == 0) | (x0 == 1)).all()):
-            raise ValueError("x0 must be binary (0/1) for an RBM with Bernoulli visible units")
+        if self.layers.visible == "bernoulli":
+            check_binary(x0, "x0")          # Bernoulli visible units take 0/1
         state = self._start(x0.to(self.layers.weights))
         _check_start(state.energy, "energy")
         return state

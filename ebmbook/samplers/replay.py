@@ -1,6 +1,7 @@
 """The replay buffer of persistent short-run chains used to train deep EBMs."""
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import torch
@@ -33,6 +34,15 @@ def uniform_noise(low: float = -1.0, high: float = 1.0) -> InitFn:
 def _check_dtype(dtype) -> None:
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+
+
+def _takes_dtype(init: InitFn) -> bool:
+    """Whether an initial distribution accepts a fifth argument, the dtype (as :func:`uniform_noise`'s does)."""
+    try:
+        inspect.signature(init).bind(0, (), None, None, None)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class ReplayBuffer:
@@ -87,7 +97,10 @@ class ReplayBuffer:
         self.dtype = self.buffer.dtype
 
     def _fresh(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        x = self.init(n, self.event_shape, generator, self.device)
+        if self.dtype is not None and _takes_dtype(self.init):   # draw in the buffer's precision directly
+            x = self.init(n, self.event_shape, generator, self.device, self.dtype)
+        else:
+            x = self.init(n, self.event_shape, generator, self.device)
         if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, *self.event_shape):
             raise ValueError(f"init must return a tensor of shape ({n}, {', '.join(map(str, self.event_shape))})")
         if not x.is_floating_point():

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..data.patterns import flip_spins
-from ..models.hopfield import DenseAssociativeMemory, Hopfield, check_patterns
+from ..models.hopfield import DenseAssociativeMemory, Hopfield, check_patterns, overlap
 from ..plot.images import plot_image_grid
 from ..utils import check_generator, check_int, check_probability, check_spins, check_tensor, make_generator
 from ._figures import _figure_png
@@ -121,7 +121,7 @@ def corrupt_and_recall(net: Hopfield | DenseAssociativeMemory, pattern: torch.Te
     result = net.recall(probe, mode, max_sweeps, generator=generator, record_states=True)
     states = result.trajectory[:, 0]                       # (n_sweeps + 1, N): the probe, then every sweep
     energies = result.energies[:, 0].detach().to(device="cpu", dtype=torch.float64)
-    overlaps = (states.double() @ target.double() / net.n_units).cpu()
+    overlaps = overlap(states.double(), target.double().unsqueeze(0))[:, 0].cpu()
     return RecallPath(probe[0].cpu(), states.cpu(), energies, overlaps, bool(result.converged[0]),
                       bool(result.cycled[0]))
 

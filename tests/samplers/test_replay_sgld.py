@@ -92,3 +92,11 @@ def test_buffer_follows_a_float64_model():
     assert x.dtype == torch.float64 and buf.buffer.dtype == torch.float64
     assert ReplayBuffer(5, (2,), dtype=torch.float64).buffer.dtype == torch.float64
     assert uniform_noise()(3, (2,), None, "cpu", torch.float64).dtype == torch.float64
+
+
+def test_float64_buffer_draws_fresh_chains_at_float64_resolution():
+    # uniform_noise takes the dtype: a float64 buffer's fresh draws are not float32 numbers cast up
+    buf = ReplayBuffer(2000, (2,), dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert not torch.equal(buf.buffer, buf.buffer.float().double())
+    four_args = ReplayBuffer(10, (2,), init=lambda n, shape, g, d: torch.zeros(n, *shape), dtype=torch.float64)
+    assert four_args.buffer.dtype == torch.float64
