@@ -44,8 +44,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (RESULTS_DIR, environment, interleaved, load_average,  # noqa: E402
-                    malloc_no_trim, resolve_device, synchronize, table, write_json)
+from common import (RESULTS_DIR, environment, finish, interleaved, load_average,  # noqa: E402
+                    malloc_no_trim, resolve_device, synchronize, table)
 
 from ebmbook.energies import energy_and_grad  # noqa: E402
 from ebmbook.samplers import HMC, MALA, ULA, sample_chain  # noqa: E402
@@ -441,16 +441,7 @@ def main(argv=None) -> dict:
     print(table(rows, ["sampler", "energy+grad / step", "energy only / step",
                        "energy+grad / run (init)", "energy only / run (init)"]))
 
-    result["wall_s"] = time.perf_counter() - t_start
-    result["environment"]["loadavg_end"] = load_average()
-    loads = [la[0] for la in (env["loadavg_start"], env["loadavg_end"]) if la]
-    busy = max(loads, default=0.0)
-    # this process alone accounts for up to `threads` of the load
-    if device.type == "cpu" and env["cpu_count"] and busy > env["cpu_count"] + 0.5:
-        print(f"\nwarning: 1-minute load average reached {busy:.1f} on {env['cpu_count']} cores: other "
-              "processes shared the CPU, so absolute times are inflated and ratios noisier than usual")
-    path = write_json(result, cfg.out)
-    print(f"\ntotal {result['wall_s']:.1f} s; results written to {path}")
+    finish(result, device, cfg.out, t_start)
     return result
 
 

@@ -66,8 +66,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (RESULTS_DIR, environment, interleaved, load_average,  # noqa: E402
-                    malloc_no_trim, resolve_device, synchronize, table, write_json)
+from common import (RESULTS_DIR, environment, finish, interleaved, load_average,  # noqa: E402
+                    malloc_no_trim, resolve_device, synchronize, table)
 
 from ebmbook.data import load_digits  # noqa: E402
 from ebmbook.models import BernoulliRBM  # noqa: E402
@@ -518,14 +518,7 @@ def main(argv=None) -> dict:
         print(f"\nprofile of ebmbook's fit, case {key}, 1 thread (self CPU time per op):\n{profiles[key]}")
     results["profiles"] = profiles
 
-    results["wall_s"] = time.perf_counter() - t_start
-    results["environment"]["loadavg_end"] = load_average()
-    loads = [la[0] for la in (env["loadavg_start"], results["environment"]["loadavg_end"]) if la]
-    if env["cpu_count"] and max(loads, default=0.0) > env["cpu_count"] + 0.5:
-        print(f"\nwarning: 1-minute load average reached {max(loads):.1f} on {env['cpu_count']} cores: other "
-              "processes shared the CPU, so absolute rates are low and ratios noisier than usual")
-    path = write_json(results, cfg.out)
-    print(f"\ntotal {results['wall_s']:.1f} s; results written to {path}")
+    finish(results, torch.device("cpu"), cfg.out, t_start, what="absolute rates")
     return results
 
 

@@ -203,3 +203,22 @@ def table(rows: list[list[str]], header: list[str]) -> str:
                          for i, (c, w) in enumerate(zip(row, widths)))
     line = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(header), line] + [fmt(r) for r in rows])
+
+
+def finish(result: dict, device: torch.device, out: Path, t_start: float, what: str = "absolute times") -> Path:
+    """Close a benchmark run: wall time, end-of-run load, a warning if other processes shared the CPU, JSON.
+
+    Every ``bench_*.py`` ends with this, so their results carry the same fields.
+    """
+    env = result["environment"]
+    result["wall_s"] = time.perf_counter() - t_start
+    env["loadavg_end"] = load_average()
+    loads = [la[0] for la in (env["loadavg_start"], env["loadavg_end"]) if la]
+    busy = max(loads, default=0.0)
+    # this process alone accounts for up to its own threads of the load
+    if device.type == "cpu" and env["cpu_count"] and busy > env["cpu_count"] + 0.5:
+        print(f"\nwarning: 1-minute load average reached {busy:.1f} on {env['cpu_count']} cores: other "
+              f"processes shared the CPU, so {what} are inflated and ratios noisier than usual")
+    path = write_json(result, out)
+    print(f"\ntotal {result['wall_s']:.1f} s; results written to {path}")
+    return path
