@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from bad_input import (cases_annealed, cases_core, cases_exact, cases_metrics_data, cases_models, cases_plot_widgets,
-                       cases_rbm_ais, cases_samplers, cases_score_matching, cases_training)
+from bad_input import (cases_annealed, cases_core, cases_exact, cases_metrics_data, cases_models, cases_nce,
+                       cases_plot_widgets, cases_rbm_ais, cases_samplers, cases_score_matching, cases_training)
 from bad_input.harness import check
 
 MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metrics", "data", "utils",
@@ -24,7 +24,7 @@ MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metric
 
 CASE_MODULES = [cases_core, cases_samplers, cases_training, cases_metrics_data, cases_models, cases_exact,
                 cases_rbm_ais, cases_plot_widgets, cases_score_matching,
-                cases_annealed]
+                cases_annealed, cases_nce]
 CASES = [case for module in CASE_MODULES for case in module.CASES]
 
 #: Public names with no bad-input cases of their own, each with the reason.

@@ -3,8 +3,10 @@ from .base import AnalyticEnergy, Energy, energy_and_grad, evaluate_energy
 from .gaussian import Gaussian, GaussianMixture
 from .ising import Ising, ising_chain_log_z
 from .ring import Ring
+from .self_normalized import SelfNormalized
 from .smoothed import SmoothedMixture
 from .tempered import Tempered
+from .uniform import UniformBox
 
 __all__ = [
     "Energy",
@@ -18,4 +20,6 @@ __all__ = [
     "Ising",
     "ising_chain_log_z",
     "Tempered",
+    "SelfNormalized",
+    "UniformBox",
 ]

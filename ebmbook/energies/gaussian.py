@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from ..utils import check_finite, check_generator, check_int, check_positive, check_tensor
+from ..utils import check_finite, check_generator, check_int, check_nonnegative, check_positive, check_tensor
 from .base import AnalyticEnergy
 
 __all__ = ["Gaussian", "GaussianMixture"]
@@ -64,6 +64,41 @@ class Gaussian(AnalyticEnergy):
         # Whitening matrix L^{-1}: one matmul per evaluation instead of a triangular solve.
         self.register_buffer("_whiten", torch.linalg.inv(chol).to(mean.dtype))
         self._log_z = 0.5 * d * math.log(2 * math.pi) + float(torch.log(torch.diagonal(chol)).sum())
+
+    @classmethod
+    def fit(cls, x: torch.Tensor, ridge: float = 1e-6) -> "Gaussian":
+        r"""The maximum-likelihood Gaussian of the rows of ``x``: sample mean and covariance.
+
+        Parameters
+        ----------
+        x : Tensor, shape ``(n, d)``, finite, at least two rows
+        ridge : float >= 0, added to the covariance's diagonal (times its mean variance) so that
+            data on a lower-dimensional subspace still give a positive-definite covariance
+
+        Returns
+        -------
+        Gaussian, on x's device and in its dtype
+
+        Examples
+        --------
+        >>> x = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)) * 2 + 1
+        >>> g = Gaussian.fit(x)
+        >>> g.mean.shape, g.covariance.shape
+        (torch.Size([2]), torch.Size([2, 2]))
+
+        Used in chapter 7, as the noise of noise-contrastive estimation.
+        """
+        check_tensor(x, "x", ndim=2, floating=True)
+        check_finite(x, "x")
+        if x.shape[0] < 2 or x.shape[1] == 0:
+            raise ValueError(f"x must hold at least two rows of at least one coordinate, got shape {tuple(x.shape)}")
+        ridge = check_nonnegative(ridge, "ridge")
+        mean = x.mean(0)
+        centred = (x - mean).double()
+        cov = centred.T @ centred / (x.shape[0] - 1)
+        cov = cov + ridge * float(torch.diagonal(cov).mean()) * torch.eye(x.shape[1], dtype=cov.dtype,
+                                                                           device=cov.device)
+        return cls(mean, (0.5 * (cov + cov.T)).to(x.dtype))
 
     @property
     def log_z(self) -> float:

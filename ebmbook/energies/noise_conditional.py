@@ -1,4 +1,4 @@
-"""Helpers shared by everything noise-conditional: energies called as ``energy(x, sigma)``.
+r"""Helpers shared by everything noise-conditional: energies called as ``energy(x, sigma)``.
 
 The calling convention (chapter 6): ``x`` of shape ``(batch, *event_shape)`` and ``sigma`` a
 tensor of shape ``(batch,)``, one noise level per row. A *ladder* of noise levels is strictly
