@@ -17,12 +17,13 @@ import pytest
 
 from bad_input import (cases_annealed, cases_core, cases_exact, cases_metrics_data, cases_models, cases_nce,
                        cases_plot_widgets, cases_rbm_ais, cases_samplers, cases_score_matching, cases_training)
+from bad_input import cases_jem
 from bad_input.harness import check
 
 MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metrics", "data", "utils",
            "checkpoint", "plot", "widgets"]
 
-CASE_MODULES = [cases_core, cases_samplers, cases_training, cases_metrics_data, cases_models, cases_exact,
+CASE_MODULES = [cases_jem, cases_core, cases_samplers, cases_training, cases_metrics_data, cases_models, cases_exact,
                 cases_rbm_ais, cases_plot_widgets, cases_score_matching,
                 cases_annealed, cases_nce]
 CASES = [case for module in CASE_MODULES for case in module.CASES]
@@ -47,6 +48,8 @@ EXEMPT = {
     "models.ACTIVATIONS": "constant (a name -> layer table; MLPEnergy/ConvEnergy check activation names)",
     "models.RecallResult": "NamedTuple data container",
     "data.ImageData": "NamedTuple data container",
+    "data.ClassSplit": "NamedTuple data container",
+    "metrics.CalibrationResult": "NamedTuple data container",
     "data.TOY_DATASETS": "constant",
     "exact.Thermodynamics": "NamedTuple data container",
     "models.RBMGibbsState": "NamedTuple data container (RBMGibbs.step refuses other states)",

@@ -32,7 +32,7 @@ from torch import nn
 from ..utils import check_finite, check_generator, check_positive, check_tensor
 from .base import LossOutput
 
-__all__ = ["nce_loss", "NCE", "info_nce_loss"]
+__all__ = ["nce_loss", "NCE", "info_nce_loss", "InfoNCE"]
 
 
 def _check_log_density(t, name: str, allow_neg_inf: bool = False) -> torch.Tensor:
@@ -251,3 +251,64 @@ def info_nce_loss(scores: torch.Tensor, symmetric: bool = False) -> torch.Tensor
     target = torch.arange(scores.shape[0], device=scores.device)
     loss = F.cross_entropy(scores, target)
     return 0.5 * (loss + F.cross_entropy(scores.T, target)) if symmetric else loss
+
+
+class InfoNCE:
+    r"""Contrastive representation learning as a training objective (SimCLR's loss with InfoNCE).
+
+    The model is an encoder :math:`f`, ``(batch, *event_shape) -> (batch, d)``. Each call makes two
+    views of every example with ``views(x, generator=g) -> (a, b)``, embeds them on the unit sphere
+    and scores every pair with the energy :math:`E(a_i, b_j) = -f(a_i)\cdot f(b_j)/\tau`; the loss is the
+    symmetric :func:`info_nce_loss` of the scores :math:`-E`, the positives on the diagonal.
+
+    Parameters
+    ----------
+    views : callable ``(x, *, generator) -> (view_a, view_b)``, e.g. a ``functools.partial`` of
+        :func:`ebmbook.data.two_views`
+    temperature : float, :math:`\tau > 0`
+
+    Metrics
+    -------
+    loss; mutual_information_bound (:math:`\log N - L`, the bound on the views' mutual information);
+    positive_similarity (mean cosine of the positive pairs)
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> from ebmbook.data import two_views
+    >>> from ebmbook.train import Trainer
+    >>> encoder = torch.nn.Sequential(torch.nn.Linear(16, 8))
+    >>> objective = InfoNCE(partial(two_views, image_shape=(4, 4)), temperature=0.2)
+    >>> Trainer(encoder, objective, progress=False).fit(torch.rand(64, 16), 2, batch_size=32).step
+    2
+
+    Used in chapter 7.
+    """
+
+    guarded: tuple[str, ...] = ()   # cosine scores are bounded by 1/temperature: nothing to diverge
+
+    def __init__(self, views, temperature: float = 0.1):
+        if not callable(views):
+            raise TypeError(f"views must be callable (x, *, generator) -> (view_a, view_b), got {type(views).__name__}")
+        self.views = views
+        self.temperature = check_positive(temperature, "temperature")
+
+    def __call__(self, model, batch, *, generator: torch.Generator | None = None) -> LossOutput:
+        x = batch[0] if isinstance(batch, tuple) else batch
+        check_tensor(x, "batch", min_ndim=1, floating=True)
+        if x.shape[0] < 2:
+            raise ValueError(f"batch must hold at least two examples (each is the others' negative), got {x.shape[0]}")
+        pair = self.views(x, generator=generator)
+        if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(v, torch.Tensor) for v in pair)
+                and pair[0].shape == pair[1].shape and pair[0].shape[0] == x.shape[0]):
+            raise ValueError("views must return a pair of tensors (view_a, view_b) with the batch's first dimension")
+        za, zb = (model(v) for v in pair)
+        if za.ndim != 2 or za.shape[0] != x.shape[0]:
+            raise ValueError(f"model must map the batch to embeddings (batch, d), got shape {tuple(za.shape)}")
+        za, zb = F.normalize(za, dim=1), F.normalize(zb, dim=1)
+        scores = za @ zb.T / self.temperature
+        loss = info_nce_loss(scores, symmetric=True)
+        with torch.no_grad():
+            metrics = {"loss": float(loss), "mutual_information_bound": math.log(x.shape[0]) - float(loss),
+                       "positive_similarity": float((za * zb).sum(1).mean())}
+        return LossOutput(loss, metrics)

@@ -2,6 +2,9 @@
 against exact distributions, and annealed importance sampling (AIS) of log Z;
 later modules add MMD, calibration and OOD scores."""
 from .ais import AISResult, AnnealingPath, GeometricPath, ais, ais_betas, summarise_log_weights
+from .calibration import CalibrationResult, expected_calibration_error
+from .ood import (OODDetector, auroc, energy_score, fpr_at_tpr, gradient_norm_score, log_px_score,
+                  max_softmax_score)
 from .goodness_of_fit import TestResult, discrete_chi_square, ks_test, state_index
 from .mcmc import (
     ESS_METHODS,
@@ -27,4 +30,13 @@ __all__ = [
     "summarise_log_weights",
     "AnnealingPath",
     "GeometricPath",
+    "CalibrationResult",
+    "expected_calibration_error",
+    "auroc",
+    "fpr_at_tpr",
+    "OODDetector",
+    "max_softmax_score",
+    "energy_score",
+    "log_px_score",
+    "gradient_norm_score",
 ]

@@ -2,6 +2,8 @@
 from .hopfield import DenseAssociativeMemory, Hopfield, RecallResult, overlap
 from .modern_hopfield import ModernHopfield
 from .nets import ACTIVATIONS, ConvEnergy, MLPEnergy
+from .classifier import MLPClassifier
+from .jem import JEM, ClassConditionalEnergy
 from .noise_conditional import NoiseConditionalEnergy
 from .bernoulli_rbm import BernoulliRBM
 from .gaussian_rbm import GaussianBernoulliRBM
@@ -23,4 +25,7 @@ __all__ = [
     "ConvEnergy",
     "NoiseConditionalEnergy",
     "ACTIVATIONS",
+    "MLPClassifier",
+    "JEM",
+    "ClassConditionalEnergy",
 ]

@@ -30,8 +30,10 @@ except ImportError as err:  # matplotlib is an optional dependency of ebmbook
     raise ImportError('ebmbook.plot needs matplotlib, which the core package does not install: '
                       'pip install "ebmbook[plot]"') from err
 
+from .calibration import plot_reliability_diagram
 from .diagnostics import plot_autocorrelation, plot_trace
 from .images import plot_image_grid
+from .ood import plot_score_histograms
 from .landscapes import plot_density_comparison, plot_energy_landscape
 from .samples import plot_histogram_vs_density, plot_marginal, plot_samples, plot_trajectory
 from .spins import plot_spin_grid, plot_spins
@@ -48,4 +50,6 @@ __all__ = [
     "plot_image_grid",
     "plot_marginal",
     "plot_histogram_vs_density",
+    "plot_reliability_diagram",
+    "plot_score_histograms",
 ]

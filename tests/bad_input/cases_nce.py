@@ -126,3 +126,41 @@ CASES = [
     TV("losses.MarginLoss", "model-wrong-output",
        lambda: L.MarginLoss()(torch.nn.Linear(2, 1), (X, torch.zeros(8, dtype=torch.long))), "energies"),
 ]
+
+# two views and the InfoNCE objective
+from ebmbook import data as D  # noqa: E402
+
+IMAGES = torch.rand(4, 16, generator=torch.Generator().manual_seed(2))
+
+
+def encoder():
+    torch.manual_seed(0)
+    return torch.nn.Linear(16, 3)
+
+
+def views(x, *, generator=None):
+    return D.two_views(x, (4, 4), generator=generator)
+
+
+CASES += [
+    V("data.random_view", "wrong-size", lambda: D.random_view(IMAGES, (3, 3)), "images"),
+    T("data.random_view", "image-shape-int", lambda: D.random_view(IMAGES, 16), "image_shape"),
+    T("data.random_view", "image-shape-float", lambda: D.random_view(IMAGES, (4.0, 4.0)), "image_shape"),
+    V("data.random_view", "max-shift-too-big", lambda: D.random_view(IMAGES, (4, 4), max_shift=4), "max_shift"),
+    V("data.random_view", "max-shift-negative", lambda: D.random_view(IMAGES, (4, 4), max_shift=-1), "max_shift"),
+    V("data.random_view", "noise-negative", lambda: D.random_view(IMAGES, (4, 4), noise=-0.1), "noise"),
+    T("data.random_view", "images-int", lambda: D.random_view(torch.zeros(2, 16, dtype=torch.long), (4, 4)),
+      "images"),
+    V("data.random_view", "images-nan", lambda: D.random_view(torch.full((2, 16), math.nan), (4, 4)), "images"),
+    T("data.random_view", "generator-int", lambda: D.random_view(IMAGES, (4, 4), generator=0), "generator"),
+    V("data.two_views", "images-3d", lambda: D.two_views(IMAGES.reshape(4, 4, 4), (4, 4)), "images"),
+    V("data.two_views", "noise-nan", lambda: D.two_views(IMAGES, (4, 4), noise=math.nan), "noise"),
+    T("losses.InfoNCE", "views-not-callable", lambda: L.InfoNCE("shift"), "views"),
+    V("losses.InfoNCE", "temperature-zero", lambda: L.InfoNCE(views, temperature=0.0), "temperature"),
+    V("losses.InfoNCE", "batch-of-one", lambda: L.InfoNCE(views)(encoder(), IMAGES[:1]), "batch"),
+    T("losses.InfoNCE", "batch-int", lambda: L.InfoNCE(views)(encoder(), torch.zeros(4, 16, dtype=torch.long)),
+      "batch"),
+    V("losses.InfoNCE", "views-return-one", lambda: L.InfoNCE(lambda x, generator=None: x)(encoder(), IMAGES), "views"),
+    V("losses.InfoNCE", "model-scalar-output",
+      lambda: L.InfoNCE(views)(lambda x: x.sum(1), IMAGES), "model"),
+]

@@ -222,3 +222,25 @@ def test_info_nce_bounds_the_mutual_information_of_a_gaussian_pair():
     # and the optimal critic makes it nearly tight at N = 64 (simulated: 0.500 against I = 0.511);
     # a sign slip in the loss lands far below
     assert estimate >= mi - 0.1 - z * se
+
+
+def test_info_nce_objective_pulls_views_together():
+    from functools import partial
+
+    from ebmbook.data import two_views
+    from ebmbook.losses import InfoNCE
+
+    g = torch.Generator().manual_seed(7)
+    prototypes = torch.rand(4, 16, generator=g)
+    labels = torch.randint(0, 4, (512,), generator=g)
+    x = prototypes[labels] + 0.05 * torch.randn(512, 16, generator=g)
+    torch.manual_seed(0)
+    encoder = nn.Sequential(nn.Linear(16, 32), nn.SiLU(), nn.Linear(32, 8))
+    objective = InfoNCE(partial(two_views, image_shape=(4, 4), max_shift=0, noise=0.05), temperature=0.2)
+    trainer = Trainer(encoder, objective, lr=3e-3, seed=0, progress=False).fit(x, 200, batch_size=64)
+    history = trainer.history
+    # the views of one example stay aligned while the other examples are pushed apart: the loss falls
+    assert np.mean(history["loss"][-20:]) < np.mean(history["loss"][:20]) - 0.5
+    assert history["positive_similarity"][-1] > 0.5
+    # the bound log N - L can never exceed log N
+    assert max(history["mutual_information_bound"]) <= math.log(64) + 1e-6
