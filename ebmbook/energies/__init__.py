@@ -1,8 +1,11 @@
 """Energies: the contract, analytic energies with known log Z, and the Ising model."""
 from .base import AnalyticEnergy, Energy, energy_and_grad, evaluate_energy
+from .composition import Mixture, Negation, Product
+from .constrained import Constrained, MaskedQuadratic
 from .gaussian import Gaussian, GaussianMixture
 from .ising import Ising, ising_chain_log_z
 from .ring import Ring
+from .shapes import SoftBox
 from .self_normalized import SelfNormalized
 from .smoothed import SmoothedMixture
 from .tempered import Tempered
@@ -20,6 +23,12 @@ __all__ = [
     "Ising",
     "ising_chain_log_z",
     "Tempered",
+    "Product",
+    "Mixture",
+    "Negation",
+    "Constrained",
+    "MaskedQuadratic",
+    "SoftBox",
     "SelfNormalized",
     "UniformBox",
 ]

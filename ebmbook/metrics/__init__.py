@@ -6,6 +6,7 @@ from .calibration import CalibrationResult, expected_calibration_error
 from .ood import (OODDetector, auroc, energy_score, fpr_at_tpr, gradient_norm_score, log_px_score,
                   max_softmax_score)
 from .goodness_of_fit import TestResult, discrete_chi_square, ks_test, state_index
+from .grid_fit import GridFit, grid_chi_square
 from .mcmc import (
     ESS_METHODS,
     AcceptanceSummary,
@@ -24,6 +25,8 @@ __all__ = [
     "state_index",
     "discrete_chi_square",
     "ks_test",
+    "GridFit",
+    "grid_chi_square",
     "ais",
     "ais_betas",
     "AISResult",

@@ -168,14 +168,14 @@ def test_nce_objective_trains_the_self_normalised_log_z_with_the_trainer():
     torch.manual_seed(0)
     x = torch.randn(20_000, 1, generator=gen(4))
     model = SelfNormalized(ShiftedQuadratic())
-    trainer = Trainer(model, NCE(Gaussian(torch.zeros(1), torch.eye(1) * 4.0), noise_ratio=4.0), lr=0.02,
+    trainer = Trainer(model, NCE(Gaussian(torch.zeros(1), torch.eye(1) * 4.0), noise_ratio=4.0), lr=0.03,
                       seed=0, progress=False)
-    trainer.fit(x, n_steps=1500, batch_size=512)
+    trainer.fit(x, n_steps=500, batch_size=512)
     assert model.log_z in trainer.trained_parameters
-    # precision 1 and log Z = 0.919: the Adam noise floor at lr 0.02 is ~0.03
-    assert abs(float(model.energy.scale) - 0.0) < 0.1
-    assert abs(float(model.log_z) - LOG_Z_STD_NORMAL) < 0.1
-    assert abs(trainer.history["log_z"][-1] - float(model.log_z)) < 0.05
+    # precision 1 and log Z = 0.919: the Adam noise floor at lr 0.03 is ~0.03
+    assert abs(float(model.energy.scale.detach())) < 0.1
+    assert abs(float(model.log_z.detach()) - LOG_Z_STD_NORMAL) < 0.1
+    assert abs(trainer.history["log_z"][-1] - float(model.log_z.detach())) < 0.05
     assert 0.4 < trainer.history["accuracy"][-1] < 1.0
 
 
