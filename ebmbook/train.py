@@ -7,17 +7,17 @@ without executing code. The same loop trains on CPU or CUDA.
 """
 from __future__ import annotations
 
-import copy
 import itertools
 import math
-import os
 from collections.abc import Mapping
 from typing import Callable
 
 import torch
 
-from .checkpoint import CHECKPOINT_FORMAT, check_checkpoint, read_checkpoint
-from .utils import check_finite, check_int, check_path, check_positive
+from . import distributed as ddp
+from .checkpoint import CHECKPOINT_FORMAT
+from .trainer_state import TrainerState, _has_state_methods
+from .utils import check_finite, check_int, check_positive
 
 __all__ = ["Trainer", "TrainingDiverged", "CHECKPOINT_FORMAT"]
 
@@ -36,10 +36,6 @@ def _floating_dtype(module: torch.nn.Module) -> torch.dtype:
     return torch.get_default_dtype()
 
 
-def _has_state_methods(obj) -> bool:
-    return callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "load_state_dict", None))
-
-
 def _guarded_names(objective) -> frozenset[str]:
     """The metric names whose magnitude the divergence guard bounds (``objective.guarded``; none if absent)."""
     names = getattr(objective, "guarded", ())
@@ -48,7 +44,7 @@ def _guarded_names(objective) -> frozenset[str]:
     return frozenset(names)
 
 
-class Trainer:
+class Trainer(TrainerState):
     r"""Train ``model`` by minimising ``objective`` on minibatches of ``data``.
 
     Parameters
@@ -84,7 +80,17 @@ class Trainer:
     max_energy : float, bound on the magnitude of the guarded metrics
     snapshot_every : int, steps between rollback snapshots
     grad_clip : float, optional, clip the gradient norm of all trained parameters
-    progress : bool, show a progress bar (tqdm.auto: a widget in notebooks)
+    progress : bool, show a progress bar (tqdm.auto: a widget in notebooks; rank 0 only)
+    distributed : bool or None, data-parallel training over an initialised ``torch.distributed``
+        process group (``None``: detect one; see :mod:`ebmbook.distributed`). Every rank starts
+        from rank 0's parameters; each step draws one global batch of ``batch_size`` indices
+        (the same on every rank, from a generator seeded with ``seed``) and each rank takes its
+        ``1/world_size`` share, so ``batch_size`` is the global batch; gradients and logged
+        metrics are averaged over ranks; each rank's own generator (sampler noise) is seeded
+        from ``seed`` and its rank, and an objective's state (a replay buffer) is per rank.
+        Only rank 0 shows the progress bar and writes checkpoints (:meth:`save` is collective:
+        call it on every rank); a checkpoint holds every rank's generator and objective state,
+        so all ranks resume exactly. With one process nothing changes.
 
     Attributes
     ----------
@@ -111,7 +117,7 @@ class Trainer:
     def __init__(self, model: torch.nn.Module, objective: Callable, optimizer: torch.optim.Optimizer | None = None,
                  lr: float = 1e-3, *, scheduler=None, seed: int = 0, guard: str = "raise", max_energy: float = 1e4,
                  max_rollbacks: int = 3, snapshot_every: int = 50, grad_clip: float | None = None,
-                 progress: bool = True):
+                 progress: bool = True, distributed: bool | None = None):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not callable(objective):
@@ -156,8 +162,15 @@ class Trainer:
         self.max_rollbacks = check_int(max_rollbacks, "max_rollbacks", minimum=0)
         self.snapshot_every = check_int(snapshot_every, "snapshot_every", minimum=1)
         self.grad_clip = check_positive(grad_clip, "grad_clip") if grad_clip is not None else None
-        self.progress = progress
-        self.generator = torch.Generator(device=self.device).manual_seed(check_int(seed, "seed", minimum=0))
+        seed = check_int(seed, "seed", minimum=0)
+        self._group = ddp.process_group(distributed)          # (rank, world_size), or None for one process
+        self.rank, self.world_size = self._group or (0, 1)
+        self.progress = progress and self.rank == 0
+        self.generator = torch.Generator(device=self.device).manual_seed(ddp.rank_seed(seed, self.rank))
+        # one batch order shared by all ranks (in one process the trainer's generator draws it, as always)
+        self._batch_generator = torch.Generator(device=self.device).manual_seed(seed) if self._group else None
+        if self._group:
+            ddp.broadcast_from_rank0(itertools.chain(self.trained_parameters, model.buffers()))
         self.history: dict[str, list[float]] = {}
         self.step = 0
         self.rollbacks = 0
@@ -225,6 +238,9 @@ class Trainer:
         tensors = self._prepare_data(data)
         n_steps = check_int(n_steps, "n_steps", minimum=0)
         batch_size = check_int(batch_size, "batch_size", minimum=1)
+        if batch_size % self.world_size:
+            raise ValueError(f"batch_size (the global batch) must be divisible by the {self.world_size} ranks, "
+                             f"got {batch_size}")
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -237,7 +253,10 @@ class Trainer:
         while done < n_steps:
             if self._snapshot is None or self.step % self.snapshot_every == 0:
                 self._take_snapshot()
-            idx = torch.randint(tensors[0].shape[0], (batch_size,), generator=self.generator, device=self.device)
+            idx = torch.randint(tensors[0].shape[0], (batch_size,), generator=self._batch_generator or self.generator,
+                                device=self.device)
+            if self._group:
+                idx = idx[self.rank::self.world_size]         # this rank's share of the global batch
             batch = tuple(t[idx] for t in tensors)
             metrics = self._one_step(batch if as_tuple else batch[0])
             problem = self._divergence(metrics)
@@ -290,9 +309,13 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss, metrics = self._unpack(self.objective(self.model, batch, generator=self.generator))
         metrics.setdefault("loss", float(loss.detach()))
+        if self._group:   # every rank sees the same averages, so all take the same decisions below
+            metrics = ddp.average_metrics(metrics, self.device)
         if not math.isfinite(metrics["loss"]):
             return metrics
         loss.backward()
+        if self._group:
+            ddp.average_gradients(self.trained_parameters)
         params = [p for p in self.trained_parameters if p.grad is not None]
         if self.grad_clip is not None:
             norm = torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
@@ -328,99 +351,3 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] *= 0.5
         self.rollbacks += 1
-
-    # -- snapshots and checkpoints ------------------------------------------------------
-    def _objective_state(self) -> dict:
-        """The objective's state: its ``state_dict()``, else its own parameters by position, else ``{}``."""
-        if _has_state_methods(self.objective):
-            return self.objective.state_dict()
-        return {str(i): p.detach().clone() for i, p in enumerate(self._objective_parameters)}
-
-    def state_dict(self) -> dict:
-        """Everything needed to continue training identically (tensors and plain values only)."""
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "step": self.step,
-            "rollbacks": self.rollbacks,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
-            "objective": self._objective_state(),
-            "generator": self.generator.get_state(),
-            "history": {k: list(v) for k, v in self.history.items()},
-        }
-
-    def _apply_state(self, state: Mapping) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        if _has_state_methods(self.objective):
-            self.objective.load_state_dict(state["objective"])
-        else:
-            with torch.no_grad():
-                for i, p in enumerate(self._objective_parameters):
-                    p.copy_(state["objective"][str(i)])
-        self.generator.set_state(state["generator"].cpu())  # get/set_state work on CPU byte tensors
-        self.history = {k: list(v) for k, v in state["history"].items()}
-        self.step = int(state["step"])
-        self.rollbacks = int(state["rollbacks"])
-        self._snapshot = None
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore from :meth:`state_dict`; all or nothing.
-
-        The checkpoint is validated first (format, every key, the model's and the objective's
-        keys and shapes, optimiser groups, scheduler, generator); if loading still fails
-        midway, the trainer is put back exactly as it was before the call.
-
-        Raises
-        ------
-        ValueError
-            If ``state`` is not an ebmbook checkpoint, misses a key, does not fit this
-            model, optimiser or scheduler, or holds objective state this objective has no
-            place for (or lacks state it needs).
-        """
-        reference = self.state_dict()
-        check_checkpoint(state, reference, strict_objective=isinstance(self.objective, torch.nn.Module)
-                         or not _has_state_methods(self.objective))
-        backup, snapshot = copy.deepcopy(reference), self._snapshot
-        try:
-            self._apply_state(state)
-        except BaseException:
-            self._apply_state(backup)
-            self._snapshot = snapshot
-            raise
-
-    def _take_snapshot(self) -> None:
-        self._snapshot = copy.deepcopy(self.state_dict())
-
-    def _restore_snapshot(self) -> None:
-        snapshot = self._snapshot
-        rollbacks = self.rollbacks
-        self._apply_state(copy.deepcopy(snapshot))  # our own snapshot: no need to validate it
-        self.rollbacks = rollbacks
-        self._snapshot = snapshot
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write a checkpoint (model, optimiser, scheduler, objective state, RNG, history)."""
-        torch.save(self.state_dict(), check_path(path, "path"))
-
-    def load(self, path: str | os.PathLike) -> "Trainer":
-        """Load a checkpoint written by :meth:`save`; returns ``self``.
-
-        The file is read with ``torch.load(weights_only=True)``: a file that
-        carries pickled code or arbitrary objects is refused, never executed.
-        Loading is all or nothing (see :meth:`load_state_dict`).
-
-        Raises
-        ------
-        FileNotFoundError
-            If there is no file at ``path``.
-        ValueError
-            If the file holds anything but tensors and plain values, is not a torch
-            checkpoint at all (corrupt, truncated), or is not an ebmbook checkpoint
-            that fits this trainer.
-        """
-        self.load_state_dict(read_checkpoint(path, map_location=self.device))
-        return self

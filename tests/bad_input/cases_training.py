@@ -13,7 +13,7 @@ from ebmbook import train
 from ebmbook.models import MLPEnergy
 from ebmbook.samplers import SGLD, ReplayBuffer
 
-from .harness import TV, T, V
+from .harness import TV, R, T, V
 
 DATA = torch.randn(16, 2, generator=torch.Generator().manual_seed(0))
 _TMP = tempfile.mkdtemp(prefix="ebmbook-bad-input-")
@@ -179,4 +179,17 @@ CASES = [
       lambda: C.check_checkpoint({**saved_state(), "step": -3}, saved_state(), strict_objective=True), "step"),
     V("checkpoint.check_checkpoint", "bad-history",
       lambda: C.check_checkpoint({**saved_state(), "history": [1]}, saved_state(), strict_objective=True), "history"),
+]
+
+# data-parallel training (ebmbook.distributed)
+from ebmbook import distributed as DIST  # noqa: E402
+
+
+CASES += [
+    T("distributed.process_group", "distributed-str", lambda: DIST.process_group("yes"), "distributed"),
+    R("distributed.process_group", "true-without-a-group", lambda: DIST.process_group(True), "process group"),
+    V("distributed.rank_seed", "rank-negative", lambda: DIST.rank_seed(0, -1), "rank"),
+    T("distributed.rank_seed", "seed-float", lambda: DIST.rank_seed(0.5, 0), "seed"),
+    T("train.Trainer", "distributed-int", lambda: train.Trainer(torch.nn.Linear(2, 1), L.ScoreMatching("exact"),
+                                                                progress=False, distributed=1), "distributed"),
 ]
