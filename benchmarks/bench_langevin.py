@@ -57,7 +57,7 @@ try:  # the peer is optional: without it only part 1 runs
 except ImportError:  # pragma: no cover - depends on the environment
     torchebm = None
 
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.1
 
 
 class MLPEnergy(nn.Module):

@@ -19,6 +19,7 @@ from bad_input import (cases_annealed, cases_core, cases_exact, cases_metrics_da
                        cases_plot_widgets, cases_rbm_ais, cases_samplers, cases_score_matching, cases_training)
 from bad_input import cases_jem
 from bad_input import cases_composition
+from bad_input import cases_adaptive
 from bad_input.harness import check
 
 MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metrics", "data", "utils",
@@ -26,7 +27,7 @@ MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metric
 
 CASE_MODULES = [cases_jem, cases_core, cases_samplers, cases_training, cases_metrics_data, cases_models, cases_exact,
                 cases_rbm_ais, cases_plot_widgets, cases_score_matching,
-                cases_annealed, cases_nce, cases_composition]
+                cases_annealed, cases_nce, cases_composition, cases_adaptive]
 CASES = [case for module in CASE_MODULES for case in module.CASES]
 
 #: Public names with no bad-input cases of their own, each with the reason.
@@ -42,6 +43,9 @@ EXEMPT = {
     "samplers.Info": "NamedTuple data container",
     "samplers.Trace": "NamedTuple data container",
     "samplers.AnnealedState": "NamedTuple data container (AnnealedLangevin.step refuses other states)",
+    "samplers.NUTSInfo": "NamedTuple data container",
+    "samplers.PTState": "NamedTuple data container (ParallelTempering.step refuses other states)",
+    "samplers.PTInfo": "NamedTuple data container",
     "samplers.is_state": "a predicate: any object is valid input and gets True or False",
     "losses.LossOutput": "NamedTuple data container (Trainer checks what an objective returns)",
     "train.TrainingDiverged": "exception class",

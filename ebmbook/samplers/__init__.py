@@ -1,4 +1,5 @@
 """MCMC samplers with one shape: ``s.bind(energy)``; ``state = s.init(x0)``; ``state, info = s.step(state, generator=g)``."""
+from .adapt import DualAveraging
 from .annealed import AnnealedLangevin, AnnealedState, ReverseDiffusion
 from .base import Info, Sampler, State, is_state, metropolis_accept
 from .chain import Trace, run, sample_chain
@@ -6,8 +7,10 @@ from .gibbs import Gibbs, colour_classes
 from .hmc import HMC, leapfrog
 from .langevin import MALA, ULA
 from .metropolis import RandomWalkMetropolis, SpinFlipMetropolis
+from .nuts import NUTS, NUTSInfo
 from .replay import ReplayBuffer, uniform_noise
 from .sgld import SGLD
+from .tempering import ParallelTempering, PTInfo, PTState
 
 __all__ = [
     "State",
@@ -32,4 +35,10 @@ __all__ = [
     "ReverseDiffusion",
     "ReplayBuffer",
     "uniform_noise",
+    "DualAveraging",
+    "NUTS",
+    "NUTSInfo",
+    "ParallelTempering",
+    "PTState",
+    "PTInfo",
 ]

@@ -190,8 +190,31 @@ class Sampler:
     def step(self, state, *, generator: torch.Generator | None = None):  # pragma: no cover
         raise NotImplementedError
 
+    def _unit_info(self, like: torch.Tensor) -> Info:
+        """The :class:`Info` of a step that always moves (acceptance 1), built once per batch shape.
+
+        Unadjusted and Gibbs steps return the same two constant tensors at every step instead
+        of allocating them anew (treat an ``Info`` as read-only).
+        """
+        key = (like.shape, like.device, like.dtype)
+        cache = self.__dict__.setdefault("_unit_info_cache", {})
+        info = cache.get(key)
+        if info is None:
+            info = Info(torch.ones(like.shape, device=like.device, dtype=like.dtype),
+                        torch.ones(like.shape, device=like.device, dtype=torch.bool))
+            cache.clear()  # one shape at a time: a long-lived sampler must not grow a cache
+            cache[key] = info
+        return info
+
     def _check_state(self, state, generator: torch.Generator | None = None) -> None:
         """Refuse a state this sampler cannot continue (wrong type, or another sampler's), or a bad ``generator``."""
+        # Fast path of the hot loop: the state type this sampler made, its cached gradient, and a
+        # generator on the chains' device (or none) need no further checks.
+        if type(state) is self.state_type and self.energy is not None \
+                and (not self.uses_grad or state.grad is not None) \
+                and (generator is None or (type(generator) is torch.Generator
+                                           and generator.device.type == state.position.device.type)):
+            return
         self._require_energy()
         name = type(self).__name__
         if not is_state(state):
@@ -248,6 +271,31 @@ def metropolis_accept(log_ratio: torch.Tensor, generator: torch.Generator | None
     prob = torch.exp(torch.clamp(log_ratio, max=0.0))
     u = torch.rand(log_ratio.shape, generator=generator, device=log_ratio.device, dtype=log_ratio.dtype)
     return prob, u < prob
+
+
+def _accept(log_ratio: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`metropolis_accept` without its argument checks (the samplers' hot path)."""
+    if not log_ratio.is_floating_point():
+        log_ratio = log_ratio.to(torch.get_default_dtype())
+    prob = torch.nan_to_num(log_ratio, nan=-torch.inf).clamp_(max=0.0).exp_()
+    u = torch.rand(log_ratio.shape, generator=generator, device=log_ratio.device, dtype=log_ratio.dtype)
+    return prob, u < prob
+
+
+def _grad_step(energy, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Energy and gradient at a proposal, for the hot loop of a sampler whose ``init`` already checked the energy.
+
+    Skips the argument checks of :func:`~ebmbook.energies.energy_and_grad`; anything unusual
+    (wrong shape, non-differentiable, integer energies) falls back to it, so errors stay as clear.
+    """
+    with torch.enable_grad():
+        xg = x.detach().requires_grad_(True)
+        e = energy(xg)
+        if type(e) is torch.Tensor and e.requires_grad and e.is_floating_point() and e.shape == x.shape[:1]:
+            (grad,) = torch.autograd.grad(e.sum(), xg, allow_unused=True)
+            if grad is not None:
+                return e.detach(), grad
+    return energy_and_grad(energy, x)
 
 
 def _where(mask: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -5,12 +5,14 @@ Both drive the same loop, :func:`_advance`, so the checks every chain run needs
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Iterator, NamedTuple
 
 import torch
 
 from ..utils import check_generator, check_int
+from .adapt import DualAveraging
 from .base import Info, Sampler, is_state
 
 __all__ = ["Trace", "run", "sample_chain"]
@@ -32,8 +34,11 @@ class Trace(NamedTuple):
         every post-burn-in step (thinned steps included), floating point
     acceptance_rate : float, mean of ``acceptance_prob``
     n_grad_evals : int, gradient evaluations per chain over the whole run
-        (initialisation and burn-in included)
+        (initialisation and burn-in included; for NUTS, the batched count: every
+        chain's slot in each batched evaluation)
     final_state : the sampler's state after the last step, to continue the chains
+    step_size : float or None, the step size of the kept draws: the adapted one
+        with ``adapt=``, else the sampler's own (None for samplers without one)
     """
 
     samples: torch.Tensor
@@ -42,6 +47,7 @@ class Trace(NamedTuple):
     acceptance_rate: float
     n_grad_evals: int
     final_state: tuple
+    step_size: float | None = None
 
 
 def _start(sampler: Sampler, x0, generator) -> tuple[tuple, int]:
@@ -49,7 +55,8 @@ def _start(sampler: Sampler, x0, generator) -> tuple[tuple, int]:
     if not isinstance(sampler, Sampler):
         raise TypeError(f"sampler must be an ebmbook Sampler, got {type(sampler).__name__}")
     if isinstance(x0, torch.Tensor):
-        state, n_grad = sampler.init(x0), (1 if sampler.uses_grad else 0)
+        state = sampler.init(x0)
+        n_grad = getattr(sampler, "init_grad_evals", 1 if sampler.uses_grad else 0)
     elif is_state(x0):
         state, n_grad = x0, 0
     else:
@@ -131,9 +138,30 @@ def run(sampler: Sampler, x0, n_steps: int, *, generator: torch.Generator | None
     return state
 
 
+def _adaptation(sampler: Sampler, adapt, burn_in: int):
+    """Validate ``adapt``; return ``(sampler copy, running scheme, n_adapt)`` or ``(sampler, None, 0)``."""
+    if adapt is None:
+        return sampler, None, 0
+    if not isinstance(adapt, DualAveraging):
+        raise TypeError(f"adapt must be None or an ebmbook.samplers.DualAveraging, got {type(adapt).__name__}")
+    if not (sampler.metropolis and isinstance(getattr(sampler, "step_size", None), float)):
+        raise TypeError(f"adapt tunes the step_size of a Metropolis-type sampler (MALA, HMC, NUTS) to a target "
+                        f"acceptance; {type(sampler).__name__} has none to tune")
+    n_adapt = burn_in if adapt.n_steps is None else adapt.n_steps
+    if n_adapt == 0:
+        raise ValueError("adapt needs burn_in > 0: the step size is tuned during burn-in and frozen before "
+                         "the kept draws")
+    if n_adapt > burn_in:
+        raise ValueError(f"adapt.n_steps ({n_adapt}) must be <= burn_in ({burn_in}): adaptation must end "
+                         "before the kept draws, so that they come from one fixed Markov kernel")
+    target = adapt.target_accept if adapt.target_accept is not None else getattr(sampler, "target_accept", 0.65)
+    sampler = copy.copy(sampler)   # the caller's sampler keeps its step size
+    return sampler, adapt.start(sampler.step_size, target), n_adapt
+
+
 def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
                  thin: int = 1, generator: torch.Generator | None = None,
-                 progress: bool = False) -> Trace:
+                 progress: bool = False, adapt: DualAveraging | None = None) -> Trace:
     r"""Run ``burn_in + n_steps`` steps of ``sampler`` on a batch of chains and keep every ``thin``-th draw.
 
     Chains are advanced together: each step is one batched tensor operation
@@ -149,6 +177,11 @@ def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
     thin : int, keep draws ``thin, 2*thin, ...`` after burn-in (``n_steps // thin`` kept)
     generator : torch.Generator, optional; on the chains' device
     progress : bool, show a progress bar
+    adapt : DualAveraging, optional
+        Tune the sampler's ``step_size`` during the first ``adapt.n_steps``
+        steps of burn-in (default: all of it), then freeze it; the kept draws
+        use the frozen step, reported as ``Trace.step_size``. The sampler
+        passed in is not modified.
 
     Returns
     -------
@@ -159,6 +192,14 @@ def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
     FloatingPointError
         If the chains' energies become NaN or infinite (e.g. an unadjusted step
         size so large that the chains blow up).
+    ValueError
+        If ``adapt`` would run longer than ``burn_in``.
+
+    Notes
+    -----
+    Inside the loop the host waits for the device only for the finiteness
+    check every ``FINITE_CHECK_EVERY`` steps, and, with ``adapt``, once per
+    adapting step (to read the mean acceptance).
 
     Warns
     -----
@@ -177,12 +218,14 @@ def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
 
     Used in every chapter that samples.
     """
-    state, n_grad = _start(sampler, x0, generator)
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     burn_in = check_int(burn_in, "burn_in", minimum=0)
     thin = check_int(thin, "thin", minimum=1)
     if n_steps < thin:
         raise ValueError(f"n_steps ({n_steps}) must be >= thin ({thin}) to keep any draw")
+    sampler, adaptation, n_adapt = _adaptation(sampler, adapt, burn_in)
+    state, n_grad = _start(sampler, x0, generator)
+    fixed_cost = sampler.grad_evals_per_step is not None
     # Outputs are allocated once and filled in place: appending per-step tensors to
     # lists and stacking them at the end makes the allocator return and re-fault
     # large buffers every step (measured in benchmarks/bench_langevin.py).
@@ -193,6 +236,12 @@ def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
     acceptance = torch.empty((n_steps, *energy.shape), dtype=prob_dtype, device=energy.device)
     kept = 0
     for t, state, info in _advance(sampler, state, burn_in + n_steps, generator, progress, warn_stuck=True):
+        if not fixed_cost:   # NUTS: the tree size varies from step to step (a host-side int)
+            n_grad += info.n_grad_evals
+        if t < n_adapt:
+            sampler.step_size = adaptation.update(float(info.acceptance_prob.mean()))
+            if t == n_adapt - 1:
+                sampler.step_size = adaptation.final_step_size
         if t >= burn_in:
             acceptance[t - burn_in] = info.acceptance_prob
             if (t - burn_in + 1) % thin == 0:
@@ -204,6 +253,8 @@ def sample_chain(sampler: Sampler, x0, n_steps: int, *, burn_in: int = 0,
         energies=energies,
         acceptance_prob=acceptance,
         acceptance_rate=float(acceptance.mean()),
-        n_grad_evals=n_grad + (burn_in + n_steps) * sampler.grad_evals_per_step,
+        n_grad_evals=n_grad + ((burn_in + n_steps) * sampler.grad_evals_per_step if fixed_cost else 0),
         final_state=state,
+        step_size=getattr(sampler, "step_size", None) if isinstance(getattr(sampler, "step_size", None), float)
+        else None,
     )

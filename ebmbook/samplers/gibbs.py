@@ -130,5 +130,4 @@ class Gibbs(Sampler):
                 s[rows, site] = self._redraw(s, local, generator)
         with torch.no_grad():
             e = evaluate_energy(self.energy, s)
-        ones = torch.ones(batch, device=s.device, dtype=e.dtype)
-        return State(s, e, None), Info(ones, torch.ones(batch, dtype=torch.bool, device=s.device))
+        return State(s, e, None), self._unit_info(e)

@@ -5,8 +5,7 @@ import math
 
 import torch
 
-from ..energies.base import energy_and_grad
-from .base import Info, Sampler, State, _required_step_size, _where, metropolis_accept
+from .base import Info, Sampler, State, _accept, _grad_step, _required_step_size, _where
 
 __all__ = ["ULA", "MALA"]
 
@@ -66,16 +65,16 @@ class ULA(Sampler):
 
     def _move(self, x: torch.Tensor, grad: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         r"""The update :math:`x - \epsilon \nabla E + \sigma \xi` (SGLD adds clipping and clamping here)."""
-        return x - self.step_size * grad + self.noise_scale * noise
+        # one new tensor, two fused passes: x + (-eps) grad, then + sigma xi in place
+        return torch.add(x, grad, alpha=-self.step_size).add_(noise, alpha=self.noise_scale)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
         self._check_state(state, generator)
         x = state.position
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         x_new = self._move(x, state.grad, noise)
-        e, g = energy_and_grad(self.energy, x_new)
-        ones = torch.ones_like(e)
-        return State(x_new, e, g), Info(ones, torch.ones_like(e, dtype=torch.bool))
+        e, g = _grad_step(self.energy, x_new)
+        return State(x_new, e, g), self._unit_info(e)
 
 
 class MALA(Sampler):
@@ -107,6 +106,7 @@ class MALA(Sampler):
     grad_evals_per_step = 1
     uses_grad = True
     metropolis = True
+    target_accept = 0.574   # optimal in high dimension (Roberts & Rosenthal, 1998): the adaptation default
 
     def __init__(self, energy=None, step_size: float | None = None):
         self.step_size = _required_step_size(step_size, type(self).__name__)
@@ -114,17 +114,17 @@ class MALA(Sampler):
 
     def _log_q(self, to: torch.Tensor, frm: torch.Tensor, grad_frm: torch.Tensor) -> torch.Tensor:
         """Log proposal density up to a constant, summed over event dims: shape ``(batch,)``."""
-        diff = to - frm + self.step_size * grad_frm
-        return -diff.pow(2).flatten(1).sum(-1) / (4.0 * self.step_size)
+        diff = torch.sub(to, frm).add_(grad_frm, alpha=self.step_size)
+        return diff.square_().flatten(1).sum(-1).mul_(-1.0 / (4.0 * self.step_size))
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
         self._check_state(state, generator)
         x, e, g = state
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        y = x - self.step_size * g + math.sqrt(2.0 * self.step_size) * noise
-        e_y, g_y = energy_and_grad(self.energy, y)
+        y = torch.add(x, g, alpha=-self.step_size).add_(noise, alpha=math.sqrt(2.0 * self.step_size))
+        e_y, g_y = _grad_step(self.energy, y)
         log_ratio = (e - e_y) + self._log_q(x, y, g_y) - self._log_q(y, x, g)
-        prob, accepted = metropolis_accept(log_ratio, generator)
+        prob, accepted = _accept(log_ratio, generator)
         new = State(_where(accepted, y, x), torch.where(accepted, e_y, e), _where(accepted, g_y, g))
         return new, Info(prob, accepted)
 
