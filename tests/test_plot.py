@@ -300,3 +300,35 @@ def test_landscape_uses_exact_quadrature():
     ax = plot.plot_energy_landscape(Ring(), (-3, 3), (-3, 3), resolution=20, temperature=1.5, colorbar=False)
     grid = grid_quadrature(Ring(), (-3, 3), (-3, 3), resolution=20, temperature=1.5)
     assert np.allclose(ax.get_images()[0].get_array(), grid.density.numpy(), rtol=1e-12, atol=0)
+
+
+# --- fields: a 1-D energy next to its density, and the score as arrows ---------------------------------
+def test_energy_profile_densities_are_normalised():
+    double_well = lambda x: (x[:, 0] ** 2 - 1) ** 2  # noqa: E731
+    ax_e, ax_p = plot.plot_energy_profile(double_well, (-2.5, 2.5), temperatures=(0.2, 1.0), resolution=500)
+    assert ax_e.get_ylabel() == "energy $E(x)$" and ax_p.get_ylabel() == "density $p_T(x)$"
+    assert len(ax_p.get_lines()) == 2
+    for line in ax_p.get_lines():
+        x, y = line.get_xdata(), line.get_ydata()
+        assert abs(float(y.sum() * (x[1] - x[0])) - 1.0) < 1e-9      # midpoint rule on the grid
+        assert abs(float(x[np.argmax(y)])) > 0.9                     # modes sit in the wells at |x| = 1
+
+
+def test_energy_profile_matches_a_gaussian_density():
+    ax_e, ax_p = plot.plot_energy_profile(Gaussian(torch.zeros(1), torch.eye(1)), (-8, 8), temperatures=(2.0,))
+    x, y = ax_p.get_lines()[0].get_xdata(), ax_p.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(y, np.exp(-x**2 / 4) / np.sqrt(4 * np.pi), atol=1e-8)   # N(0, T) at T = 2
+
+
+def test_score_field_arrows_point_downhill():
+    ax = plot.plot_score_field(Gaussian(torch.zeros(2), torch.eye(2)), (-2, 2), (-2, 2), n_arrows=4, resolution=16)
+    assert_xy_labels(ax)
+    quiver = [c for c in ax.collections if c.__class__.__name__ == "Quiver"][0]
+    # The score of N(0, I) is -x: every arrow points back to the origin with length |x|.
+    np.testing.assert_allclose(quiver.U, -quiver.X, atol=1e-12)
+    np.testing.assert_allclose(quiver.V, -quiver.Y, atol=1e-12)
+
+
+def test_score_field_on_float32_module():
+    ax = plot.plot_score_field(Float32Net(), n_arrows=3, resolution=8)
+    assert isinstance(ax, Axes)

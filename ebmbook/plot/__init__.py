@@ -14,6 +14,7 @@ energy on a GPU works as is).
 
 One module per kind of figure, all re-exported here:
 ``landscapes`` (:func:`plot_energy_landscape`, :func:`plot_density_comparison`),
+``fields`` (:func:`plot_energy_profile`, :func:`plot_score_field`),
 ``samples`` (:func:`plot_samples`, :func:`plot_trajectory`, :func:`plot_marginal`,
 :func:`plot_histogram_vs_density`), ``diagnostics`` (:func:`plot_trace`,
 :func:`plot_autocorrelation`), ``spins`` (:func:`plot_spins`,
@@ -32,6 +33,7 @@ except ImportError as err:  # matplotlib is an optional dependency of ebmbook
 
 from .calibration import plot_reliability_diagram
 from .diagnostics import plot_autocorrelation, plot_trace
+from .fields import plot_energy_profile, plot_score_field
 from .images import plot_image_grid
 from .ood import plot_score_histograms
 from .landscapes import plot_density_comparison, plot_energy_landscape
@@ -52,4 +54,6 @@ __all__ = [
     "plot_histogram_vs_density",
     "plot_reliability_diagram",
     "plot_score_histograms",
+    "plot_energy_profile",
+    "plot_score_field",
 ]

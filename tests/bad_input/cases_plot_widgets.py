@@ -29,6 +29,11 @@ def gauss():
     return Gaussian(torch.zeros(2), torch.eye(2))
 
 
+@functools.cache
+def gauss1():
+    return Gaussian(torch.zeros(1), torch.eye(1))
+
+
 def net():
     return Hopfield().fit(XI)
 
@@ -192,4 +197,23 @@ CASES = [
     V("widgets.recall_explorer", "max-sweeps-zero", lambda: W.recall_explorer(net(), XI, (2, 2), max_sweeps=0),
       "max_sweeps"),
     T("widgets.recall_explorer", "net-str", lambda: W.recall_explorer(None, XI, (2, 2)), "net"),
+    # -- plot.fields -------------------------------------------------------------------------------------------
+    T("plot.plot_energy_profile", "energy-not-callable", lambda: P.plot_energy_profile(5), "energy"),
+    V("plot.plot_energy_profile", "energy-wrong-shape", lambda: P.plot_energy_profile(lambda x: x), "energy"),
+    V("plot.plot_energy_profile", "energy-nan", lambda: P.plot_energy_profile(lambda x: x[:, 0] * math.nan),
+      "energy"),
+    V("plot.plot_energy_profile", "xlim-reversed", lambda: P.plot_energy_profile(gauss1(), (1.0, -1.0)), "xlim"),
+    V("plot.plot_energy_profile", "temperatures-empty", lambda: P.plot_energy_profile(gauss1(), temperatures=()),
+      "temperatures"),
+    V("plot.plot_energy_profile", "temperature-zero", lambda: P.plot_energy_profile(gauss1(), temperatures=(0.0,)),
+      "temperatures"),
+    V("plot.plot_energy_profile", "resolution-one", lambda: P.plot_energy_profile(gauss1(), resolution=1),
+      "resolution"),
+    T("plot.plot_energy_profile", "axes-one", lambda: P.plot_energy_profile(gauss1(), axes=("left", "right")), "axes"),
+    T("plot.plot_score_field", "energy-not-callable", lambda: P.plot_score_field(5, resolution=8), "energy"),
+    V("plot.plot_score_field", "ylim-nan", lambda: P.plot_score_field(gauss(), ylim=(math.nan, 1.0), resolution=8),
+      "ylim"),
+    V("plot.plot_score_field", "n-arrows-one", lambda: P.plot_score_field(gauss(), n_arrows=1, resolution=8),
+      "n_arrows"),
+    T("plot.plot_score_field", "ax-str", lambda: P.plot_score_field(gauss(), resolution=8, ax="left"), "ax"),
 ]
