@@ -94,6 +94,9 @@ def average_gradients(parameters: list[torch.nn.Parameter]) -> None:
         offset += n
 
 
+_VERIFIED_NAMES: set[tuple[str, ...]] = set()
+
+
 def average_metrics(metrics: Mapping[str, float], device: torch.device) -> dict[str, float]:
     """The mean of each metric over ranks; every rank must log the same names.
 
@@ -103,9 +106,11 @@ def average_metrics(metrics: Mapping[str, float], device: torch.device) -> dict[
         If the ranks log different metric names (their averages would be meaningless).
     """
     names = sorted(metrics)
-    gathered = gather_objects(names)
-    if any(other != names for other in gathered):
-        raise RuntimeError(f"ranks logged different metrics: {gathered}")
+    if tuple(names) not in _VERIFIED_NAMES:   # compare the names across ranks once, not at every step
+        gathered = gather_objects(names)
+        if any(other != names for other in gathered):
+            raise RuntimeError(f"ranks logged different metrics: {gathered}")
+        _VERIFIED_NAMES.add(tuple(names))
     values = torch.tensor([float(metrics[k]) for k in names], dtype=torch.float64, device=device)
     dist.all_reduce(values, op=dist.ReduceOp.SUM)
     values /= dist.get_world_size()
