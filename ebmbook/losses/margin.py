@@ -145,9 +145,9 @@ class MarginLoss:
     kind : {'hinge', 'log', 'square_square'}
     margin : float > 0, of 'hinge' and 'square_square' (refused by 'log', which has none)
 
-    Metrics
-    -------
-    loss; accuracy (of argmin over the batch); energy_correct and energy_offending (means)
+    Notes
+    -----
+    Logged metrics: loss; accuracy (of argmin over the batch); energy_correct and energy_offending (means)
 
     Attributes
     ----------

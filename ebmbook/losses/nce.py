@@ -129,9 +129,9 @@ class NCE:
     ----------
     guarded : ("energy_data", "energy_noise"), the mean energies the trainer's divergence guard bounds
 
-    Metrics
-    -------
-    loss; accuracy (of the data-versus-noise classifier over all points); energy_data and
+    Notes
+    -----
+    Logged metrics: loss; accuracy (of the data-versus-noise classifier over all points); energy_data and
     energy_noise (mean model energy on each); log_z (the model's, when it has one)
 
     Examples
@@ -267,9 +267,9 @@ class InfoNCE:
         :func:`ebmbook.data.two_views`
     temperature : float, :math:`\tau > 0`
 
-    Metrics
-    -------
-    loss; mutual_information_bound (:math:`\log N - L`, the bound on the views' mutual information);
+    Notes
+    -----
+    Logged metrics: loss; mutual_information_bound (:math:`\log N - L`, the bound on the views' mutual information);
     positive_similarity (mean cosine of the positive pairs)
 
     Examples
