@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..utils import check_int, check_tensor
-from .nets import _activation, _check_dtype, _maybe_sn
+from .nets import _check_dtype, mlp_layers
 
 __all__ = ["MLPClassifier"]
 
@@ -45,17 +45,7 @@ class MLPClassifier(nn.Module):
         super().__init__()
         in_features = check_int(in_features, "in_features", minimum=1)
         self.n_classes = check_int(n_classes, "n_classes", minimum=2)
-        if not isinstance(hidden, (tuple, list)):
-            raise TypeError(f"hidden must be a tuple of layer widths, e.g. hidden=({hidden!r},), "
-                            f"got {type(hidden).__name__}")
-        if len(hidden) == 0:
-            raise ValueError("hidden must list at least one layer width")
-        widths = [in_features] + [check_int(h, "hidden", minimum=1) for h in hidden]
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            layers += [_maybe_sn(nn.Linear(a, b), spectral_norm), _activation(activation)]
-        layers.append(_maybe_sn(nn.Linear(widths[-1], self.n_classes), spectral_norm))
-        self.net = nn.Sequential(*layers)
+        self.net = mlp_layers(in_features, hidden, self.n_classes, activation, spectral_norm)
         self.event_shape = (in_features,)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

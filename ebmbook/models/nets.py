@@ -45,6 +45,21 @@ def _maybe_sn(layer: nn.Module, spectral_norm: bool) -> nn.Module:
     return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
 
 
+def mlp_layers(in_features: int, hidden, out_features: int, activation: str, spectral_norm: bool) -> nn.Sequential:
+    """Linear layers of widths ``in_features -> *hidden -> out_features`` with ``activation`` between them."""
+    if not isinstance(hidden, (tuple, list)):
+        raise TypeError(f"hidden must be a tuple of layer widths, e.g. hidden=({hidden!r},), "
+                        f"got {type(hidden).__name__}")
+    if len(hidden) == 0:
+        raise ValueError("hidden must list at least one layer width")
+    widths = [in_features] + [check_int(h, "hidden", minimum=1) for h in hidden]
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [_maybe_sn(nn.Linear(a, b), spectral_norm), _activation(activation)]
+    layers.append(_maybe_sn(nn.Linear(widths[-1], out_features), spectral_norm))
+    return nn.Sequential(*layers)
+
+
 class MLPEnergy(Energy):
     r"""Multilayer perceptron energy :math:`E_\theta: \mathbb R^d \to \mathbb R`.
 
@@ -69,17 +84,7 @@ class MLPEnergy(Energy):
                  spectral_norm: bool = False):
         super().__init__()
         in_features = check_int(in_features, "in_features", minimum=1)
-        if not isinstance(hidden, (tuple, list)):
-            raise TypeError(f"hidden must be a tuple of layer widths, e.g. hidden=({hidden!r},), "
-                            f"got {type(hidden).__name__}")
-        if len(hidden) == 0:
-            raise ValueError("hidden must list at least one layer width")
-        widths = [in_features] + [check_int(h, "hidden", minimum=1) for h in hidden]
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            layers += [_maybe_sn(nn.Linear(a, b), spectral_norm), _activation(activation)]
-        layers.append(_maybe_sn(nn.Linear(widths[-1], 1), spectral_norm))
-        self.net = nn.Sequential(*layers)
+        self.net = mlp_layers(in_features, hidden, 1, activation, spectral_norm)
         self.event_shape = (in_features,)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
