@@ -15,11 +15,9 @@ import sys
 
 import pytest
 
-from bad_input import (cases_annealed, cases_core, cases_exact, cases_metrics_data, cases_models, cases_nce,
-                       cases_plot_widgets, cases_rbm_ais, cases_samplers, cases_score_matching, cases_training)
-from bad_input import cases_jem
-from bad_input import cases_composition
-from bad_input import cases_adaptive
+from bad_input import (cases_adaptive, cases_annealed, cases_composition, cases_core, cases_exact, cases_jem,
+                       cases_metrics_data, cases_models, cases_nce, cases_plot_widgets, cases_rbm_ais,
+                       cases_sampling_analysis, cases_samplers, cases_score_matching, cases_training)
 from bad_input.harness import check
 
 MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metrics", "data", "utils",
@@ -27,7 +25,7 @@ MODULES = ["energies", "exact", "samplers", "models", "losses", "train", "metric
 
 CASE_MODULES = [cases_jem, cases_core, cases_samplers, cases_training, cases_metrics_data, cases_models, cases_exact,
                 cases_rbm_ais, cases_plot_widgets, cases_score_matching,
-                cases_annealed, cases_nce, cases_composition, cases_adaptive]
+                cases_annealed, cases_nce, cases_composition, cases_adaptive, cases_sampling_analysis]
 CASES = [case for module in CASE_MODULES for case in module.CASES]
 
 #: Public names with no bad-input cases of their own, each with the reason.
@@ -56,6 +54,8 @@ EXEMPT = {
     "metrics.AcceptanceSummary": "NamedTuple data container",
     "metrics.TestResult": "NamedTuple data container",
     "metrics.GridFit": "NamedTuple data container",
+    "metrics.SamplerBias": "NamedTuple data container",
+    "metrics.NearestMode": "NamedTuple data container",
     "models.ACTIVATIONS": "constant (a name -> layer table; MLPEnergy/ConvEnergy check activation names)",
     "models.RecallResult": "NamedTuple data container",
     "data.ImageData": "NamedTuple data container",

@@ -6,6 +6,11 @@ are exact up to round-off while memory stays bounded: :math:`n = 20` touches a
 million states in a few dozen chunks. For 2-D continuous densities a midpoint
 grid gives :math:`\log Z` and the normalised density, and
 :func:`boltzmann_weights` normalises any finite list of energies.
+:func:`magnetisation_distribution` gives the exact distribution of a spin
+system's total magnetisation, and a few closed forms for Gaussian targets
+(:func:`mixture_marginal_density`, :func:`ula_gaussian_variance`,
+:func:`ula_gaussian_energy_bias`) give the exact answers continuous samplers
+are checked against.
 
 Temperature has one meaning everywhere: a function that takes
 ``temperature=T`` computes its answer for :class:`ebmbook.energies.Tempered`
@@ -20,6 +25,8 @@ evaluates it on its own device in its own dtype.
 """
 from .enumeration import (Thermodynamics, all_states, boltzmann_weights, expectation, iter_states, log_partition,
                           marginals, probabilities, thermodynamics)
+from .gaussian import mixture_marginal_density, ula_gaussian_energy_bias, ula_gaussian_variance
+from .magnetisation import magnetisation_distribution
 from .placement import evaluation_placement
 from .quadrature import GridDensity, grid_kl_divergence, grid_quadrature
 
@@ -37,4 +44,8 @@ __all__ = [
     "evaluation_placement",
     "grid_quadrature",
     "grid_kl_divergence",
+    "magnetisation_distribution",
+    "mixture_marginal_density",
+    "ula_gaussian_variance",
+    "ula_gaussian_energy_bias",
 ]
