@@ -112,10 +112,28 @@ class MALA(Sampler):
         self.step_size = _required_step_size(step_size, type(self).__name__)
         super().__init__(energy)
 
-    def _log_q(self, to: torch.Tensor, frm: torch.Tensor, grad_frm: torch.Tensor) -> torch.Tensor:
-        """Log proposal density up to a constant, summed over event dims: shape ``(batch,)``."""
-        diff = torch.sub(to, frm).add_(grad_frm, alpha=self.step_size)
-        return diff.square_().flatten(1).sum(-1).mul_(-1.0 / (4.0 * self.step_size))
+    def _log_hastings(self, noise: torch.Tensor, grad_x: torch.Tensor, grad_y: torch.Tensor) -> torch.Tensor:
+        r"""The Hastings term :math:`\log q(x \mid y) - \log q(y \mid x)`, shape ``(batch,)``.
+
+        With :math:`y - x = -\epsilon g_x + \sqrt{2\epsilon}\,\xi` the forward density is
+        :math:`-\lVert\xi\rVert^2/2`, and expanding the reverse one leaves, with
+        :math:`t = g_x + g_y`,
+
+        .. math:: \log q(x \mid y) - \log q(y \mid x)
+                  = \sqrt{\epsilon/2}\; t \cdot \xi - \tfrac{\epsilon}{4} \lVert t \rVert^2 .
+
+        The same number as the two Gaussian log-densities, in a third of the tensor
+        operations and without subtracting two large terms (tests pin it to the
+        direct formula).
+        """
+        t = torch.add(grad_x, grad_y)
+        c = math.sqrt(self.step_size / 2.0)
+        # t . (c xi - (eps/4) t) = c * t . (xi - (eps / (4c)) t)
+        w = torch.add(noise, t, alpha=-self.step_size / (4.0 * c))
+        products = t.mul_(w).flatten(1)
+        # Summing the event dims as a product with a constant vector: a reduction over a short
+        # last dim (2-D toys) is several times slower than this matrix-vector product.
+        return products @ products.new_full(products.shape[1:], c)
 
     def step(self, state: State, *, generator: torch.Generator | None = None) -> tuple[State, Info]:
         self._check_state(state, generator)
@@ -123,7 +141,7 @@ class MALA(Sampler):
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         y = torch.add(x, g, alpha=-self.step_size).add_(noise, alpha=math.sqrt(2.0 * self.step_size))
         e_y, g_y = _grad_step(self.energy, y)
-        log_ratio = (e - e_y) + self._log_q(x, y, g_y) - self._log_q(y, x, g)
+        log_ratio = torch.sub(e, e_y).add_(self._log_hastings(noise, g, g_y))
         prob, accepted = _accept(log_ratio, generator)
         new = State(_where(accepted, y, x), torch.where(accepted, e_y, e), _where(accepted, g_y, g))
         return new, Info(prob, accepted)
