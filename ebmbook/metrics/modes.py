@@ -74,7 +74,7 @@ def nearest_mode(x: torch.Tensor, modes: torch.Tensor) -> NearestMode:
     >>> nearest_mode(torch.tensor([[-2.0, 0.0], [0.5, 1.0]]), modes)
     NearestMode(index=tensor([0, 1]), squared_distance=tensor([1.0000, 1.2500]))
 
-    Used in chapter 2 (how far cold Langevin chains collapse onto the modes).
+    Used in chapter 2 (how far cold Langevin chains collapse onto the modes), and in chapters 5 and 6.
     """
     modes = _check_points_and_modes(x, modes)
     distance = torch.cdist(x, modes)
@@ -112,7 +112,7 @@ def mode_fractions(x: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
     >>> mode_fractions(torch.tensor([[-2.0, 0.0], [0.5, 1.0], [3.0, 0.0], [2.0, 2.0]]), modes)
     tensor([0.2500, 0.7500], dtype=torch.float64)
 
-    Used in chapter 2.
+    Used in chapters 2, 5 and 6.
     """
     check_tensor(x, "x", ndim=2, floating=True)
     if x.shape[0] == 0:
