@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_samplers.py --threads 1 --omp-passive    # full run (a few minutes on 2 busy cores)
+    python benchmarks/bench_samplers.py --threads 1 --omp-passive --malloc-no-trim   # full run (a few minutes)
     python benchmarks/bench_samplers.py --quick                      # smoke run
 
 What is measured (one process, one run; every timing is the median of warmed-up,
@@ -36,7 +36,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_langevin import MLPEnergy, TorchEBMEnergy, paired_ratio  # noqa: E402
-from common import RESULTS_DIR, environment, finish, interleaved, load_average, resolve_device, table  # noqa: E402
+from common import (RESULTS_DIR, environment, finish, interleaved, load_average, malloc_no_trim,  # noqa: E402
+                    resolve_device, table)
 
 from ebmbook.energies import Gaussian, energy_and_grad  # noqa: E402
 from ebmbook.metrics import effective_sample_size  # noqa: E402
@@ -63,6 +64,9 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--omp-passive", action="store_true")
+    p.add_argument("--malloc-no-trim", action="store_true",
+                   help="fix glibc's mmap/trim thresholds, so that no candidate pays page faults for "
+                        "re-mapping its activation buffers (see benchmarks/README.md)")
     p.add_argument("--chains", type=int, default=None)
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--repeats", type=int, default=None)
@@ -201,10 +205,11 @@ def main(argv=None):
     x0 = torch.randn(cfg.chains, 2, generator=torch.Generator(device=device).manual_seed(0), device=device)
     env = environment(device)
     env["loadavg_start"] = load_average()
+    env["malloc_no_trim"] = malloc_no_trim() if cfg.malloc_no_trim else False
     env["torchebm"] = getattr(torchebm, "__version__", None) if torchebm else None
     env["ebmkit"] = getattr(ebmkit, "__version__", None) if ebmkit else None
     print(f"bench_samplers device={device} threads={torch.get_num_threads()} chains={cfg.chains} "
-          f"torchebm {env['torchebm']} ebmkit {env['ebmkit']}")
+          f"torchebm {env['torchebm']} ebmkit {env['ebmkit']} malloc_no_trim={env['malloc_no_trim']}")
     result = {"environment": env, "config": {k: str(v) for k, v in vars(cfg).items()}}
 
     steps = per_step(energy, x0, cfg, device)

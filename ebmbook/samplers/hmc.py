@@ -22,6 +22,24 @@ def _check_mass(mass, name: str = "mass"):
     return check_positive(mass, name)
 
 
+def _mass_terms(sampler, x: torch.Tensor):
+    """``sqrt(M)`` and ``M^{-1}`` of ``sampler.mass`` as floats, or tensors on ``x``'s device and dtype.
+
+    A tensor mass is converted once per device and dtype and kept on the sampler: a
+    mass given on the CPU for chains on a GPU would otherwise be copied to the device,
+    a blocking host-device transfer, at every step.
+    """
+    mass = sampler.mass
+    if not isinstance(mass, torch.Tensor):
+        return math.sqrt(mass), 1.0 / mass
+    cached = sampler.__dict__.get("_mass_cache")
+    if cached is not None and cached[0] is mass and cached[1] == x.device and cached[2] == x.dtype:
+        return cached[3], cached[4]
+    m = mass.to(device=x.device, dtype=x.dtype)
+    sampler._mass_cache = (mass, x.device, x.dtype, m.sqrt(), 1.0 / m)
+    return sampler._mass_cache[3], sampler._mass_cache[4]
+
+
 def _leapfrog(energy, x, p, g, step_size, n_steps: int, inv_mass):
     """The integrator without argument checks (the sampler's hot path); ``step_size`` and
     ``inv_mass`` are floats or tensors broadcasting against ``x``."""
@@ -149,10 +167,7 @@ class HMC(Sampler):
 
     def _mass_terms(self, x: torch.Tensor):
         """``sqrt(M)`` and ``M^{-1}`` as floats or tensors on ``x``'s device and dtype."""
-        if isinstance(self.mass, torch.Tensor):
-            m = self.mass.to(device=x.device, dtype=x.dtype)
-            return m.sqrt(), 1.0 / m
-        return math.sqrt(self.mass), 1.0 / self.mass
+        return _mass_terms(self, x)
 
     def _kinetic(self, r: torch.Tensor, inv_mass) -> torch.Tensor:
         return 0.5 * (r.pow(2) * inv_mass).flatten(1).sum(-1)

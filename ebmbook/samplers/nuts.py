@@ -7,7 +7,7 @@ import torch
 
 from ..utils import check_int, check_positive
 from .base import Sampler, State, _required_step_size, _where
-from .hmc import _check_mass, _leapfrog
+from .hmc import _check_mass, _leapfrog, _mass_terms
 
 __all__ = ["NUTS", "NUTSInfo"]
 
@@ -114,11 +114,7 @@ class NUTS(Sampler):
         self._check_state(state, generator)
         x0, e0, g0 = state
         n, dev, dt = x0.shape[0], x0.device, x0.dtype
-        if isinstance(self.mass, torch.Tensor):
-            m = self.mass.to(device=dev, dtype=dt)
-            sqrt_m, inv_m = m.sqrt(), 1.0 / m
-        else:
-            sqrt_m, inv_m = self.mass ** 0.5, 1.0 / self.mass
+        sqrt_m, inv_m = _mass_terms(self, x0)
 
         def kinetic(r):
             return 0.5 * (r.pow(2) * inv_m).flatten(1).sum(-1)

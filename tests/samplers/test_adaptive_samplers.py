@@ -74,6 +74,22 @@ def test_diagonal_mass_matrix_is_exact():
     assert gaussian_p_value(trace.samples[-1], cov, PROJECTIONS) > ALPHA / 3
 
 
+def test_a_tensor_mass_is_converted_once_per_device_and_dtype():
+    # converting a CPU mass at every step would be a blocking host-to-GPU copy per step
+    gauss = Gaussian(torch.zeros(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64))
+    for sampler in (HMC(gauss, 0.3, 3, mass=torch.tensor([1.0, 2.0])), NUTS(gauss, 0.3, mass=torch.tensor([1.0, 2.0]))):
+        state = sampler.init(torch.zeros(4, 2, dtype=torch.float64))
+        g = torch.Generator().manual_seed(0)
+        state, _ = sampler.step(state, generator=g)
+        sqrt_m, inv_m = sampler._mass_cache[3:]
+        assert sqrt_m.dtype == torch.float64 and torch.equal(inv_m, torch.tensor([1.0, 0.5], dtype=torch.float64))
+        sampler.step(state, generator=g)
+        assert sampler._mass_cache[3] is sqrt_m                # reused, not converted again
+        sampler.mass = torch.tensor([4.0, 4.0])                # a new mass is picked up
+        sampler.step(state, generator=g)
+        assert torch.equal(sampler._mass_cache[4], torch.full((2,), 0.25, dtype=torch.float64))
+
+
 @pytest.mark.parametrize("make", [lambda e: MALA(e, step_size=0.01),
                                   lambda e: HMC(e, step_size=0.01, n_leapfrog=5, jitter=0.1)],
                          ids=["mala", "hmc"])
