@@ -15,6 +15,7 @@ import torch
 from ..energies.base import evaluate_energy
 from ..samplers.base import Sampler
 from ..samplers.chain import run
+from ..samplers.compiled import check_compile, compiled_step
 from ..samplers.replay import InitFn, ReplayBuffer, uniform_noise
 from ..samplers.sgld import SGLD
 from ..utils import check_finite, check_int, check_nonnegative, check_tensor
@@ -79,6 +80,11 @@ class ContrastiveDivergence:
     device : where a buffer built from an int lives (it then follows the data's
         device and dtype, so a float64 model gets float64 chains)
     generator : seeds a buffer built from an int
+    compile : bool, default False
+        Run the sampler's steps compiled (``run(..., compile=True)``; ULA, SGLD,
+        MALA and HMC). The step compiles once, at the first training step, and
+        every later step reuses it (the model's parameters may change); it pays
+        off in long training runs, see :func:`ebmbook.samplers.sample_chain`.
 
     Attributes
     ----------
@@ -101,7 +107,8 @@ class ContrastiveDivergence:
 
     def __init__(self, event_shape: tuple[int, ...], sampler: Sampler | None = None, n_steps: int = 20,
                  buffer: ReplayBuffer | int | None = 10000, alpha: float = 0.1, init: InitFn | None = None,
-                 device: torch.device | str | None = None, generator: torch.Generator | None = None):
+                 device: torch.device | str | None = None, generator: torch.Generator | None = None,
+                 compile: bool = False):
         if not isinstance(event_shape, (tuple, list)):
             raise TypeError(f"event_shape must be a tuple of ints, e.g. (2,), got {type(event_shape).__name__}")
         self.event_shape = tuple(check_int(s, "event_shape", minimum=1) for s in event_shape)
@@ -111,6 +118,9 @@ class ContrastiveDivergence:
             raise TypeError(f"sampler must be an ebmbook Sampler (e.g. SGLD(step_size=0.05)), got "
                             f"{type(sampler).__name__}")
         self.sampler = sampler
+        self.compile = check_compile(compile)
+        if self.compile:
+            compiled_step(sampler)   # refuse a sampler whose step does not compile now, not at step 1
         self.n_steps = check_int(n_steps, "n_steps", minimum=1)
         self.alpha = check_nonnegative(alpha, "alpha")
         self.init = init if init is not None else uniform_noise()
@@ -144,7 +154,8 @@ class ContrastiveDivergence:
             x0, idx = self.init(n, self.event_shape, generator, device), None
             if like is not None:
                 x0 = x0.to(like.dtype)
-        x = run(self.sampler.bind(energy), x0, self.n_steps, generator=generator).position.detach()
+        x = run(self.sampler.bind(energy), x0, self.n_steps, generator=generator,
+                compile=self.compile).position.detach()
         if idx is not None:
             self.buffer.push(x, idx)
         return x
