@@ -84,7 +84,9 @@ class ContrastiveDivergence:
         Run the sampler's steps compiled (``run(..., compile=True)``; ULA, SGLD,
         MALA and HMC). The step compiles once, at the first training step, and
         every later step reuses it (the model's parameters may change); it pays
-        off in long training runs, see :func:`ebmbook.samplers.sample_chain`.
+        off in long training runs, see :func:`ebmbook.samplers.sample_chain`. A
+        sampler whose step does not compile (or a platform without
+        ``torch.compile``) is refused here, when the objective is built.
 
     Attributes
     ----------

@@ -77,7 +77,9 @@ def nearest_mode(x: torch.Tensor, modes: torch.Tensor) -> NearestMode:
     Used in chapter 2 (how far cold Langevin chains collapse onto the modes), and in chapters 5 and 6.
     """
     modes = _check_points_and_modes(x, modes)
-    distance = torch.cdist(x, modes)
+    # Differences, not cdist's |x|^2 + |mu|^2 - 2 x.mu matrix-product path (its default beyond 25
+    # rows), which cancels catastrophically for points close to a mode: the very case measured here.
+    distance = torch.cdist(x, modes, compute_mode="donot_use_mm_for_euclid_dist")
     return NearestMode(distance.argmin(-1), distance.pow(2).min(-1).values)
 
 

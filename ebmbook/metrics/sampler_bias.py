@@ -57,9 +57,12 @@ def sampler_bias(sampler: Sampler, x0: torch.Tensor, n_steps: int, exact: float,
               \qquad z = \frac{\mathrm{bias}}{\mathrm{MCSE}} .
 
     For an exact sampler whose chains start at exact draws from :math:`p`,
-    :math:`\hat f` is unbiased and :math:`z` is about standard normal, so
-    :math:`|z| < 4` fails with probability :math:`6 \times 10^{-5}`; a biased
-    sampler shows up as a large :math:`|z|` once there are enough chains.
+    :math:`\hat f` is unbiased and :math:`z` follows Student's t with :math:`C - 1`
+    degrees of freedom (the MCSE is estimated from the same chains). With
+    thousands of chains that is standard normal, and :math:`|z| < 4` fails with
+    probability :math:`6 \times 10^{-5}`; with few chains the tails are much
+    heavier (:math:`C = 5`: 0.016), so use many chains or the t quantile. A
+    biased sampler shows up as a large :math:`|z|` once there are enough chains.
 
     Parameters
     ----------

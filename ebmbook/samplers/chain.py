@@ -119,8 +119,8 @@ def run(sampler: Sampler, x0, n_steps: int, *, generator: torch.Generator | None
     compile : bool, default False
         Run the sampler's step compiled with :func:`torch.compile` (ULA, SGLD,
         MALA, HMC). Same random numbers, results equal to rounding, not bit for
-        bit; 1.3-1.7x faster per step on CPU, but compiling costs 5-35 s once
-        per process and setting, so it is for long runs. See the notes of
+        bit; faster per step, but compiling costs seconds (tens of seconds the
+        first time in a process), so it is for long runs. See the notes of
         :func:`sample_chain` for what is compiled, what it guarantees and where
         it helps.
 

@@ -33,11 +33,13 @@ def _mass_terms(sampler, x: torch.Tensor):
     if not isinstance(mass, torch.Tensor):
         return math.sqrt(mass), 1.0 / mass
     cached = sampler.__dict__.get("_mass_cache")
-    if cached is not None and cached[0] is mass and cached[1] == x.device and cached[2] == x.dtype:
-        return cached[3], cached[4]
+    # keyed on the tensor and its version counter, so a mass changed in place is converted again
+    key = (mass, mass._version, x.device, x.dtype)
+    if cached is not None and cached[0] is mass and cached[1:4] == key[1:]:
+        return cached[4], cached[5]
     m = mass.to(device=x.device, dtype=x.dtype)
-    sampler._mass_cache = (mass, x.device, x.dtype, m.sqrt(), 1.0 / m)
-    return sampler._mass_cache[3], sampler._mass_cache[4]
+    sampler._mass_cache = (*key, m.sqrt(), 1.0 / m)
+    return sampler._mass_cache[4], sampler._mass_cache[5]
 
 
 def _leapfrog(energy, x, p, g, step_size, n_steps: int, inv_mass):

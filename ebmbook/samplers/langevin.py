@@ -115,8 +115,8 @@ class MALA(Sampler):
     def _log_hastings(self, noise: torch.Tensor, grad_x: torch.Tensor, grad_y: torch.Tensor) -> torch.Tensor:
         r"""The Hastings term :math:`\log q(x \mid y) - \log q(y \mid x)`, shape ``(batch,)``.
 
-        With :math:`y - x = -\epsilon g_x + \sqrt{2\epsilon}\,\xi` the forward density is
-        :math:`-\lVert\xi\rVert^2/2`, and expanding the reverse one leaves, with
+        With :math:`y - x = -\epsilon g_x + \sqrt{2\epsilon}\,\xi` the forward log-density is
+        :math:`-\lVert\xi\rVert^2/2` (up to a constant), and expanding the reverse one leaves, with
         :math:`t = g_x + g_y`,
 
         .. math:: \log q(x \mid y) - \log q(y \mid x)
@@ -141,7 +141,8 @@ class MALA(Sampler):
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         y = torch.add(x, g, alpha=-self.step_size).add_(noise, alpha=math.sqrt(2.0 * self.step_size))
         e_y, g_y = _grad_step(self.energy, y)
-        log_ratio = torch.sub(e, e_y).add_(self._log_hastings(noise, g, g_y))
+        # not in place: the ratio takes the promoted dtype (a bf16 energy of float32 chains stays float32)
+        log_ratio = (e - e_y) + self._log_hastings(noise, g, g_y)
         prob, accepted = _accept(log_ratio, generator)
         new = State(_where(accepted, y, x), torch.where(accepted, e_y, e), _where(accepted, g_y, g))
         return new, Info(prob, accepted)

@@ -29,6 +29,18 @@ def test_nearest_mode_matches_a_loop_over_modes(device):
     assert torch.allclose(out.squared_distance.cpu(), d2.min(-1).values, rtol=1e-10, atol=1e-10)
 
 
+def test_squared_distances_are_accurate_in_float32_close_to_a_mode():
+    # 100 points (more than cdist's 25-row switch to its |x|^2 + |mu|^2 - 2 x.mu path) within 1e-3 of
+    # a mode at (4, 4): that path cancels to garbage here; differences keep float32's relative accuracy.
+    g = torch.Generator().manual_seed(0)
+    offsets = 1e-3 * torch.randn(100, 2, generator=g, dtype=torch.float64)
+    modes = torch.tensor([[4.0, 4.0], [-4.0, -4.0]], dtype=torch.float64)
+    exact = offsets.pow(2).sum(-1)
+    got = nearest_mode((modes[0] + offsets).float(), modes.float())
+    assert torch.equal(got.index, torch.zeros(100, dtype=torch.long))
+    torch.testing.assert_close(got.squared_distance.double(), exact, rtol=1e-2, atol=0)
+
+
 def test_mode_fractions_by_hand():
     x = torch.tensor([[-2.0, 0.0], [0.5, 0.5], [0.0, 3.0], [1.0, 0.0], [3.0, -1.0]], dtype=torch.float64)
     f = mode_fractions(x, MODES)

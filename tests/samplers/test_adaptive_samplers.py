@@ -81,13 +81,16 @@ def test_a_tensor_mass_is_converted_once_per_device_and_dtype():
         state = sampler.init(torch.zeros(4, 2, dtype=torch.float64))
         g = torch.Generator().manual_seed(0)
         state, _ = sampler.step(state, generator=g)
-        sqrt_m, inv_m = sampler._mass_cache[3:]
+        sqrt_m, inv_m = sampler._mass_cache[4:]
         assert sqrt_m.dtype == torch.float64 and torch.equal(inv_m, torch.tensor([1.0, 0.5], dtype=torch.float64))
         sampler.step(state, generator=g)
-        assert sampler._mass_cache[3] is sqrt_m                # reused, not converted again
-        sampler.mass = torch.tensor([4.0, 4.0])                # a new mass is picked up
+        assert sampler._mass_cache[4] is sqrt_m                # reused, not converted again
+        sampler.mass = torch.tensor([4.0, 4.0])                # a new mass is picked up ...
         sampler.step(state, generator=g)
-        assert torch.equal(sampler._mass_cache[4], torch.full((2,), 0.25, dtype=torch.float64))
+        assert torch.equal(sampler._mass_cache[5], torch.full((2,), 0.25, dtype=torch.float64))
+        sampler.mass *= 4                                      # ... and so is one changed in place
+        sampler.step(state, generator=g)
+        assert torch.equal(sampler._mass_cache[5], torch.full((2,), 1 / 16, dtype=torch.float64))
 
 
 @pytest.mark.parametrize("make", [lambda e: MALA(e, step_size=0.01),
